@@ -1,0 +1,113 @@
+/**
+ * `npx segments …` — the command line of the product (SPEC §5).
+ */
+import { createReadStream, statSync } from 'node:fs';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { loadConfig, PROJECT_ID } from '../server/config.js';
+import { startServer } from '../server/main.js';
+import { openWarehouse } from '../server/warehouse/index.js';
+import { migrate } from '../server/warehouse/migrations.js';
+import { seed, type SeedStep } from '../tools/seed.js';
+import { load, LOAD_KINDS, type LoadKind } from '../tools/load.js';
+import { parseTimestamp } from '../model/time.js';
+import { progressBar } from './progress.js';
+
+const program = new Command('segments')
+  .description('Segments: audience condition trees compiled to ClickHouse SQL')
+  .showHelpAfterError();
+
+const count = (value: string) => {
+  const n = Number(value.replace(/_/g, ''));
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number ≥ 0');
+  return n;
+};
+const project = (value: string) => {
+  if (!PROJECT_ID.test(value)) throw new InvalidArgumentError('letters, digits, "_" and "-" only');
+  return value;
+};
+
+program.command('serve')
+  .description('serve the HTTP API (PORT, HOST, DATA_DIR, CLICKHOUSE_URL, API_KEYS, DEMO_DATA, QUERY_TIMEOUT_MS)')
+  .action(async () => {
+    const config = loadConfig();
+    const server = await startServer(config);
+    const keys = [...config.apiKeys].map(([key, p]) => `${p} (key ${key})`).join(', ');
+    console.log(`Segments API on ${server.url}  ·  docs ${server.url}/docs  ·  warehouse: ${server.warehouse.kind === 'embedded' ? `embedded (${config.dataDir})` : config.clickhouse!.url}`);
+    console.log(`Projects: ${keys}. Try: curl -H 'Authorization: Bearer ${[...config.apiKeys.keys()][0]}' ${server.url}/health`);
+    const stop = (signal: string) => {
+      console.log(`${signal}: finishing in-flight requests…`);
+      server.close().then(() => process.exit(0), (error) => {
+        console.error(error);
+        process.exit(1);
+      });
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+
+program.command('seed')
+  .description('generate deterministic synthetic data inside the engine')
+  .addOption(new Option('--project <id>', 'project to fill').default('demo').argParser(project))
+  .addOption(new Option('--users <n>', 'users').default(100_000).argParser(count))
+  .addOption(new Option('--events <n>', 'events').default(3_000_000).argParser(count))
+  .addOption(new Option('--interactions <n>', 'experience interactions (default: users × 3)').argParser(count))
+  .addOption(new Option('--answers <n>', 'survey answers (default: users)').argParser(count))
+  .addOption(new Option('--seed <n>', 'random seed').default(1).argParser(count))
+  .option('--anchor <date>', 'the data\'s "now" (ISO date or timestamp; default: today 00:00 UTC)')
+  .action(async (o: { project: string; users: number; events: number; interactions?: number; answers?: number; seed: number; anchor?: string }) => {
+    const anchorMs = o.anchor === undefined ? undefined : parseTimestamp(o.anchor);
+    if (o.anchor !== undefined && anchorMs === undefined) throw new InvalidArgumentError('--anchor: not an ISO date or timestamp');
+    const config = loadConfig();
+    const warehouse = openWarehouse(config);
+    const bars = new Map<SeedStep, ReturnType<typeof progressBar>>();
+    try {
+      await migrate(warehouse);
+      const started = Date.now();
+      await seed(warehouse, {
+        project: o.project, users: o.users, events: o.events,
+        interactions: o.interactions ?? o.users * 3, answers: o.answers ?? o.users, seed: o.seed,
+        anchor: anchorMs === undefined ? (await import('../server/main.js')).startOfTodayUtc() : new Date(anchorMs),
+        onProgress: (step, done, total) => {
+          if (!bars.has(step)) bars.set(step, progressBar(step, 'rows'));
+          bars.get(step)!.update(done, total);
+          if (done === total) bars.get(step)!.stop();
+        },
+      });
+      console.error(`seeded project ${o.project} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    } finally {
+      for (const bar of bars.values()) bar.stop();
+      await warehouse.close();
+    }
+  });
+
+program.command('load')
+  .description('bulk-load NDJSON (one object a line, in the HTTP shapes) from a file or - for stdin')
+  .addOption(new Option('--project <id>', 'project to load into').makeOptionMandatory().argParser(project))
+  .addOption(new Option('--kind <kind>', 'what the lines are').choices(LOAD_KINDS).makeOptionMandatory())
+  .argument('<file>', 'NDJSON file, or - for standard input')
+  .action(async (file: string, o: { project: string; kind: LoadKind }) => {
+    const config = loadConfig();
+    const warehouse = openWarehouse(config);
+    const total = file === '-' ? 0 : statSync(file).size;
+    const bar = progressBar(o.kind, total ? 'bytes' : 'rows');
+    try {
+      await migrate(warehouse);
+      const started = Date.now();
+      const { rows } = await load(warehouse, {
+        project: o.project, kind: o.kind,
+        input: file === '-' ? process.stdin : createReadStream(file),
+        onProgress: ({ rows, bytes }) => (total ? bar.update(bytes, total) : bar.update(rows, rows)),
+      });
+      bar.stop();
+      const seconds = (Date.now() - started) / 1000;
+      console.error(`loaded ${rows} ${o.kind} into ${o.project} in ${seconds.toFixed(1)} s (${Math.round(rows / Math.max(seconds, 0.001))}/s)`);
+    } finally {
+      bar.stop();
+      await warehouse.close();
+    }
+  });
+
+program.parseAsync().catch((error: Error) => {
+  console.error(`segments: ${error.message}`);
+  process.exit(1);
+});

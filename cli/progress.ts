@@ -1,0 +1,27 @@
+/** Progress bars for long work (seed, load), on stderr so stdout stays clean for data. */
+import cliProgress from 'cli-progress';
+
+export function progressBar(label: string, unit: string) {
+  const bar = new cliProgress.SingleBar({
+    format: `${label.padEnd(12)} [{bar}] {percentage}% | {value}/{total} ${unit} | {duration_formatted}`,
+    stream: process.stderr,
+    hideCursor: true,
+    noTTYOutput: !process.stderr.isTTY,
+    notTTYSchedule: 2000,
+  }, cliProgress.Presets.shades_classic);
+  let started = false;
+  return {
+    update(done: number, total: number) {
+      if (!started) {
+        bar.start(total, done);
+        started = true;
+      } else {
+        bar.setTotal(total);
+        bar.update(done);
+      }
+    },
+    stop() {
+      if (started) bar.stop();
+    },
+  };
+}

@@ -1,0 +1,26 @@
+/**
+ * Custom attribute, trait and property keys may hold any character. ClickHouse
+ * JSON columns split paths on '.', so keys are stored encoded: '%' → %25 and
+ * '.' → %2E. The encoding is a bijection and matches ClickHouse's own
+ * `json_type_escape_dots_in_keys` for every key without a '%', which lets bulk
+ * loads leave those lines to the engine's parser.
+ */
+export function encodeKey(key: string): string {
+  return key.replace(/[%.]/g, (c) => (c === '%' ? '%25' : '%2E'));
+}
+
+export function decodeKey(path: string): string {
+  return path.replace(/%(25|2E)/g, (_, hex: string) => (hex === '25' ? '%' : '.'));
+}
+
+export function encodeKeys<V>(object: Record<string, V>): Record<string, V> {
+  const out: Record<string, V> = {};
+  for (const [k, v] of Object.entries(object)) out[encodeKey(k)] = v;
+  return out;
+}
+
+export function decodeKeys<V>(object: Record<string, V>): Record<string, V> {
+  const out: Record<string, V> = {};
+  for (const [k, v] of Object.entries(object)) out[decodeKey(k)] = v;
+  return out;
+}

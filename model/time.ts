@@ -1,0 +1,57 @@
+/**
+ * Timestamps as the product speaks them (ISO 8601, UTC, milliseconds) and as
+ * ClickHouse binds them (`2026-06-15 12:00:00.123`, a DateTime64(3, 'UTC')).
+ */
+
+// YYYY-MM-DDTHH:MM[:SS[.fff…]](Z|±HH[:]MM), or a date alone.
+const ISO_TIMESTAMP =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
+
+/** The instants DateTime64(3) can hold. */
+const MIN_MS = Date.UTC(1900, 0, 1);
+const MAX_MS = Date.UTC(2299, 11, 31, 23, 59, 59, 999);
+
+/**
+ * Parses an ISO 8601 timestamp (or `YYYY-MM-DD`, read as 00:00 UTC) to epoch
+ * milliseconds; undefined when it is not one, names a day that does not exist,
+ * or lies outside what the warehouse stores.
+ */
+export function parseTimestamp(text: string): number | undefined {
+  const m = ISO_TIMESTAMP.exec(text);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s, frac, zone] = m;
+  // A time without a zone is ambiguous: the contract wants UTC said out loud.
+  if (h !== undefined && zone === undefined) return undefined;
+  const year = Number(y), month = Number(mo), day = Number(d);
+  const hour = Number(h ?? 0), minute = Number(mi ?? 0), second = Number(s ?? 0);
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
+  if (hour > 23 || minute > 59 || second > 59) return undefined;
+  const ms = frac === undefined ? 0 : Math.floor(Number(`0.${frac}`) * 1000 + 1e-9);
+  let epoch = Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  if (zone && zone !== 'Z') {
+    const sign = zone.startsWith('-') ? -1 : 1;
+    const digits = zone.slice(1).replace(':', '');
+    const offset = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || 0);
+    if (offset > 18 * 60) return undefined;
+    epoch -= sign * offset * 60_000;
+  }
+  return epoch >= MIN_MS && epoch <= MAX_MS ? epoch : undefined;
+}
+
+export function isTimestamp(text: string): boolean {
+  return parseTimestamp(text) !== undefined;
+}
+
+function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+/** Epoch ms → the DateTime64(3) text ClickHouse parses and binds. */
+export function toWarehouseTime(epochMs: number): string {
+  return new Date(epochMs).toISOString().replace('T', ' ').replace('Z', '');
+}
+
+/** DateTime64(3) text from the warehouse → ISO 8601 UTC with milliseconds. */
+export function fromWarehouseTime(text: string): string {
+  return `${text.replace(' ', 'T')}${text.includes('.') ? '' : '.000'}Z`;
+}

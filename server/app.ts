@@ -1,0 +1,92 @@
+/**
+ * The Fastify application: plugins registered explicitly, the warehouse and
+ * stores passed in (the caller owns their lifecycle), one error handler.
+ */
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Config } from './config.js';
+import type { Warehouse } from './warehouse/warehouse.js';
+import { WarehouseFailure, WarehouseRejectedData, WarehouseTimeout, WarehouseUnavailable } from './warehouse/errors.js';
+import { ApiError, errors } from './errors.js';
+import { validationError, validatorCompiler } from './validation.js';
+import { authenticate } from './auth.js';
+import { UserStore } from './ingest/users.js';
+import { healthRoutes } from './routes/health.js';
+import { ingestRoutes } from './routes/ingest.js';
+import { importRoutes } from './routes/imports.js';
+
+export const BODY_LIMIT = 64 * 1024 * 1024;
+
+export interface AppOptions {
+  config: Pick<Config, 'apiKeys'>;
+  warehouse: Warehouse;
+  logger?: FastifyServerOptions['logger'];
+}
+
+export async function buildApp({ config, warehouse, logger = false }: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger,
+    bodyLimit: BODY_LIMIT,
+    // Attribute keys may be any string, "__proto__" included: stores merge through Maps.
+    onProtoPoisoning: 'ignore',
+    onConstructorPoisoning: 'ignore',
+    return503OnClosing: true,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) => {
+    void reply.status(404).send(errors.notFound(`route ${request.method} ${request.url.split('?')[0]}`).toJSON());
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Segments API', version: '0.1.0', description: 'Audience condition trees compiled to ClickHouse SQL.' },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
+      security: [{ apiKey: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  const users = new UserStore(warehouse);
+  await app.register(healthRoutes, { warehouse });
+  await app.register(async (v1) => {
+    v1.addHook('onRequest', authenticate(config.apiKeys));
+    await v1.register(ingestRoutes, { warehouse, users });
+    await v1.register(importRoutes, { warehouse, users });
+  }, { prefix: '/v1' });
+  return app;
+}
+
+function errorHandler(this: FastifyInstance, error: FastifyError | Error, request: Parameters<Parameters<FastifyInstance['setErrorHandler']>[0]>[1], reply: Parameters<Parameters<FastifyInstance['setErrorHandler']>[0]>[2]) {
+  const api = toApiError(error);
+  if (api.status >= 500) request.log.error({ err: error }, 'request failed');
+  void reply.status(api.status).send(api.toJSON());
+}
+
+/** Every failure as a registry error; a driver's or engine's message never reaches a client for a 5xx. */
+export function toApiError(error: FastifyError | Error): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof WarehouseUnavailable) return errors.unavailable();
+  if (error instanceof WarehouseTimeout) return errors.timeout();
+  if (error instanceof WarehouseRejectedData) return errors.rejectedData(error.message);
+  if (error instanceof WarehouseFailure) return errors.internal();
+  const fastifyError = error as FastifyError;
+  if (fastifyError.validation) return validationError(fastifyError.validation as never, fastifyError.validationContext);
+  switch (fastifyError.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return errors.payloadTooLarge(BODY_LIMIT);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return errors.unsupportedMediaType(String(fastifyError.message.split(': ').pop()));
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return errors.invalidJson('the body is empty; send a JSON object');
+  }
+  if (error instanceof SyntaxError || fastifyError.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+    return errors.invalidJson('the body is not valid JSON');
+  }
+  const status = fastifyError.statusCode;
+  if (status && status >= 400 && status < 500) {
+    return new ApiError(status, (fastifyError.code ?? 'bad_request').toLowerCase(), fastifyError.message);
+  }
+  return errors.internal();
+}

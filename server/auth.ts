@@ -1,0 +1,23 @@
+/**
+ * Bearer API keys: the key selects the project, and the project is then part
+ * of every read and write the request makes.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { errors } from './errors.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The project the API key belongs to; every query of this request is scoped to it. */
+    project: string;
+  }
+}
+
+export function authenticate(apiKeys: ReadonlyMap<string, string>) {
+  return async (request: FastifyRequest, _reply: FastifyReply) => {
+    const header = request.headers.authorization ?? '';
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    const project = match ? apiKeys.get(match[1]!) : undefined;
+    if (!project) throw errors.unauthorized();
+    request.project = project;
+  };
+}

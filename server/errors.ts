@@ -1,0 +1,35 @@
+/**
+ * The one registry of API errors: a stable code, an HTTP status and a
+ * message; `path` is the JSON pointer of the offending input when there is one.
+ * Body: `{ "error": { "code", "message", "path"? } }` (SPEC §4).
+ */
+export class ApiError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string, readonly path?: string) {
+    super(message);
+    this.name = 'ApiError';
+  }
+
+  toJSON() {
+    return { error: { code: this.code, message: this.message, ...(this.path !== undefined ? { path: this.path } : {}) } };
+  }
+}
+
+export const errors = {
+  invalidRequest: (message: string, path?: string) => new ApiError(400, 'invalid_request', message, path),
+  invalidJson: (message: string) => new ApiError(400, 'invalid_json', message),
+  rejectedData: (message: string) => new ApiError(400, 'rejected_data', message),
+  unauthorized: () => new ApiError(401, 'unauthorized', 'missing or unknown API key: send Authorization: Bearer <api key>'),
+  notFound: (what: string) => new ApiError(404, 'not_found', `${what} not found`),
+  conflict: (code: string, message: string) => new ApiError(409, code, message),
+  payloadTooLarge: (limit: number) => new ApiError(413, 'payload_too_large', `request body is larger than ${limit} bytes`),
+  unsupportedMediaType: (type: string) => new ApiError(415, 'unsupported_media_type', `content type ${JSON.stringify(type)} is not accepted here`),
+  unprocessable: (code: string, message: string, path?: string) => new ApiError(422, code, message, path),
+  unavailable: () => new ApiError(503, 'warehouse_unavailable', 'the warehouse is unavailable, try again shortly'),
+  timeout: () => new ApiError(504, 'query_timeout', 'the query ran past QUERY_TIMEOUT_MS'),
+  internal: () => new ApiError(500, 'internal', 'internal error'),
+} as const;
+
+/** RFC 6901: '~' → '~0', '/' → '~1'. */
+export function pointerSegment(segment: string | number): string {
+  return String(segment).replace(/~/g, '~0').replace(/\//g, '~1');
+}

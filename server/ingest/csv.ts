@@ -1,0 +1,100 @@
+/**
+ * CSV imports (SPEC §4 "POST /v1/imports"): a header row; the identifier
+ * column (`id` or `email`); known native columns map to native fields, every
+ * other column to a custom attribute. Cells are typed the way a person reading
+ * the sheet would: empty means "no value", true/false are booleans, plain
+ * decimal numbers are numbers (not "007": a leading zero marks an identifier),
+ * anything else is a string.
+ */
+import { parse } from 'csv-parse/sync';
+import type { Attributes, UserWrite } from '../../model/schemas.js';
+import { parseTimestamp } from '../../model/time.js';
+
+export type Identifier = 'id' | 'email';
+
+export interface CsvRow {
+  /** The line of the sheet, header = 1. */
+  row: number;
+  write: UserWrite;
+  /** With identifier=email, the email the user is matched by. */
+  email?: string;
+}
+
+export interface CsvReject {
+  row: number;
+  reason: string;
+}
+
+export class CsvError extends Error {}
+
+const NATIVE_STRINGS = new Set(['name', 'email', 'language']);
+const NATIVE_TIMES = new Set(['created_at', 'first_seen_at', 'last_activity_at']);
+const NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
+
+export function typedCell(text: string): string | number | boolean | undefined {
+  const cell = text.trim();
+  if (cell === '') return undefined;
+  if (/^(true|false)$/i.test(cell)) return cell.toLowerCase() === 'true';
+  if (NUMBER.test(cell) && Number.isFinite(Number(cell))) return Number(cell);
+  return text;
+}
+
+export function readCsv(text: string, identifier: Identifier): { rows: CsvRow[]; rejects: CsvReject[] } {
+  let records: string[][];
+  try {
+    records = parse(text, { bom: true, relax_column_count: true, skip_empty_lines: true });
+  } catch (error) {
+    throw new CsvError(`not a readable CSV file: ${(error as Error).message}`);
+  }
+  const [header, ...body] = records;
+  if (!header) throw new CsvError('the file is empty: a header row is required');
+  const columns = header.map((h) => h.trim());
+  if (!columns.includes(identifier)) throw new CsvError(`the header has no "${identifier}" column (the identifier chosen)`);
+  const tooLong = columns.find((c) => c.length === 0 || c.length > 128);
+  if (tooLong !== undefined) throw new CsvError(`column names must be 1 to 128 characters: ${JSON.stringify(tooLong)}`);
+
+  const rows: CsvRow[] = [];
+  const rejects: CsvReject[] = [];
+  body.forEach((cells, index) => {
+    const row = index + 2;
+    try {
+      rows.push({ row, ...readRow(columns, cells, identifier) });
+    } catch (error) {
+      rejects.push({ row, reason: (error as Error).message });
+    }
+  });
+  return { rows, rejects };
+}
+
+function readRow(columns: string[], cells: string[], identifier: Identifier): Omit<CsvRow, 'row'> {
+  if (cells.length > columns.length) throw new Error(`has ${cells.length} cells for ${columns.length} columns`);
+  const write: Partial<UserWrite> = {};
+  const attributes: Attributes = {};
+  columns.forEach((column, i) => {
+    const text = cells[i] ?? '';
+    if (text.trim() === '') return;
+    if (column === 'id') write.id = text.trim();
+    else if (NATIVE_STRINGS.has(column)) write[column as 'name'] = text.trim();
+    else if (NATIVE_TIMES.has(column)) {
+      const epoch = parseTimestamp(text.trim());
+      if (epoch === undefined) throw new Error(`${column} is not an ISO 8601 timestamp or date`);
+      write[column as 'created_at'] = new Date(epoch).toISOString();
+    } else if (column === 'sessions') {
+      const n = Number(text.trim());
+      if (!Number.isSafeInteger(n) || n < 0) throw new Error('sessions must be a whole number ≥ 0');
+      write.sessions = n;
+    } else if (column === 'tags') {
+      write.tags = text.split(/[;|]/).map((t) => t.trim()).filter(Boolean);
+    } else {
+      attributes[column] = typedCell(text) as string | number | boolean;
+    }
+  });
+  if (Object.keys(attributes).length > 0) write.attributes = attributes;
+  if (identifier === 'email') {
+    if (!write.email) throw new Error('email is empty');
+    return { write: { ...write, id: write.id ?? '' } as UserWrite, email: write.email };
+  }
+  if (!write.id) throw new Error('id is empty');
+  if (write.id.length > 256) throw new Error('id is longer than 256 characters');
+  return { write: write as UserWrite };
+}

@@ -1,0 +1,110 @@
+/**
+ * CSV imports: `text/csv` body or multipart `file`. Rows are upserted like
+ * POST /v1/users (in the sheet's order); rows that cannot be read are
+ * rejected one by one with their line number, never the whole file.
+ */
+import { randomUUID } from 'node:crypto';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import multipart from '@fastify/multipart';
+import { MAX_BATCH, type UserWrite } from '../../model/schemas.js';
+import type { Warehouse } from '../warehouse/warehouse.js';
+import type { UserStore } from '../ingest/users.js';
+import { CsvError, readCsv, type CsvReject, type Identifier } from '../ingest/csv.js';
+import { toJsonLines } from '../ingest/rows.js';
+import { toWarehouseTime } from '../../model/time.js';
+import { errors } from '../errors.js';
+import { BODY_LIMIT } from '../app.js';
+
+interface ImportQuery {
+  identifier: Identifier;
+  create_segment: boolean;
+}
+
+export const importRoutes: FastifyPluginAsync<{ warehouse: Warehouse; users: UserStore }> = async (app, { warehouse, users }) => {
+  await app.register(multipart, { limits: { fileSize: BODY_LIMIT, files: 1 } });
+  app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, body));
+
+  app.post<{ Querystring: ImportQuery }>('/imports', {
+    schema: {
+      summary: 'Import users from CSV (text/csv body or multipart "file")',
+      tags: ['ingestion'],
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          identifier: { type: 'string', enum: ['id', 'email'], default: 'id' },
+          create_segment: { type: 'boolean', default: false },
+        },
+      },
+      response: {
+        200: {
+          type: 'object',
+          properties: {
+            import_id: { type: 'string' },
+            added: { type: 'integer' },
+            updated: { type: 'integer' },
+            rejected: { type: 'integer' },
+            rejects: { type: 'array', items: { type: 'object', properties: { row: { type: 'integer' }, reason: { type: 'string' } } } },
+            segment_id: { type: ['string', 'null'] },
+          },
+        },
+      },
+    },
+  }, async (request) => {
+    const { identifier, create_segment } = request.query;
+    if (create_segment) {
+      throw errors.unprocessable('not_supported', 'create_segment arrives with saved segments; import without it for now', '/create_segment');
+    }
+    const text = await csvText(request);
+    let parsed;
+    try {
+      parsed = readCsv(text, identifier);
+    } catch (error) {
+      if (error instanceof CsvError) throw errors.invalidRequest(error.message);
+      throw error;
+    }
+    const rejects: CsvReject[] = [...parsed.rejects];
+    let writes: UserWrite[] = parsed.rows.map((r) => r.write);
+    if (identifier === 'email') {
+      const known = await users.idsByEmail(request.project, [...new Set(parsed.rows.map((r) => r.email!))]);
+      writes = [];
+      for (const r of parsed.rows) {
+        const id = known.get(r.email!) ?? (r.write.id || r.email!);
+        if (id.length > 256) rejects.push({ row: r.row, reason: 'email is longer than 256 characters' });
+        else writes.push({ ...r.write, id });
+      }
+    }
+    const created = new Set<string>();
+    const updated = new Set<string>();
+    for (let i = 0; i < writes.length; i += MAX_BATCH) {
+      const outcome = await users.upsert(request.project, writes.slice(i, i + MAX_BATCH));
+      for (const id of outcome.created) if (!updated.has(id)) created.add(id);
+      for (const id of outcome.updated) if (!created.has(id)) updated.add(id);
+    }
+    rejects.sort((a, b) => a.row - b.row);
+    const record = {
+      project: request.project,
+      id: randomUUID(),
+      created_at: toWarehouseTime(Date.now()),
+      identifier,
+      added: created.size,
+      updated: updated.size,
+      rejected: rejects.length,
+      rejects: JSON.stringify(rejects),
+      user_ids: [...new Set(writes.map((w) => w.id))],
+    };
+    await warehouse.insert({ table: 'imports', format: 'JSONEachRow' }, toJsonLines([record]));
+    return { import_id: record.id, added: record.added, updated: record.updated, rejected: record.rejected, rejects, segment_id: null };
+  });
+};
+
+async function csvText(request: FastifyRequest): Promise<string> {
+  if (request.isMultipart()) {
+    const file = await request.file();
+    if (!file) throw errors.invalidRequest('multipart body has no "file" part', '/file');
+    const buffer = await file.toBuffer();
+    return buffer.toString('utf8');
+  }
+  if (typeof request.body !== 'string') throw errors.invalidRequest('send the CSV as text/csv or as multipart "file"');
+  return request.body;
+}

@@ -1,0 +1,64 @@
+/**
+ * Route-schema validation. Bodies are checked strictly (no type coercion, no
+ * silent removal: a value of the wrong type is an error, not a guess);
+ * query strings and path parameters are coerced from their text. Errors name
+ * the JSON pointer of the offending value.
+ */
+import { Ajv, type ErrorObject, type Options } from 'ajv';
+import type { FastifySchemaCompiler } from 'fastify';
+import { isTimestamp } from '../model/time.js';
+import { errors, pointerSegment, type ApiError } from './errors.js';
+
+function makeAjv(options: Options): Ajv {
+  const ajv = new Ajv({ allErrors: false, verbose: true, strict: false, ...options });
+  ajv.addFormat('timestamp', { type: 'string', validate: isTimestamp });
+  ajv.addFormat('date-or-timestamp', { type: 'string', validate: isTimestamp });
+  return ajv;
+}
+
+const strict = makeAjv({ coerceTypes: false, removeAdditional: false, useDefaults: true });
+const coercing = makeAjv({ coerceTypes: true, removeAdditional: false, useDefaults: true });
+
+export const validatorCompiler: FastifySchemaCompiler<object> = ({ schema, httpPart }) =>
+  (httpPart === 'body' ? strict : coercing).compile(schema);
+
+/** The most useful of ajv's errors, as an API error with its JSON pointer. */
+export function validationError(list: readonly ErrorObject[], context: string | undefined): ApiError {
+  const chosen = list.find((e) => e.keyword === 'anyOf') ?? list[0];
+  if (!chosen) return errors.invalidRequest('invalid request');
+  let path = chosen.instancePath;
+  let message = chosen.message ?? 'is invalid';
+  const params = chosen.params as Record<string, unknown>;
+  switch (chosen.keyword) {
+    case 'anyOf':
+      message = (chosen.parentSchema as { description?: string } | undefined)?.description ?? message;
+      break;
+    case 'additionalProperties':
+      path += `/${pointerSegment(String(params.additionalProperty))}`;
+      message = 'is not a known field';
+      break;
+    case 'required':
+      path += `/${pointerSegment(String(params.missingProperty))}`;
+      message = 'is required';
+      break;
+    case 'propertyNames':
+    case 'minLength':
+    case 'maxLength': {
+      // ajv names the offending key on the error itself for propertyNames failures.
+      const key = (chosen as { propertyName?: string }).propertyName ?? params.propertyName;
+      if (key !== undefined) {
+        path += `/${pointerSegment(String(key))}`;
+        message = 'key must be 1 to 128 characters';
+      }
+      break;
+    }
+    case 'format':
+      message = 'must be an ISO 8601 timestamp with Z or an offset (or a YYYY-MM-DD date)';
+      break;
+    case 'enum':
+      message = `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+      break;
+  }
+  const where = context && context !== 'body' ? `${context} ` : '';
+  return errors.invalidRequest(`${where}${path || '(root)'} ${message}`, path);
+}

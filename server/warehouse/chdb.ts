@@ -1,0 +1,118 @@
+/**
+ * The embedded warehouse: ClickHouse in-process through chDB, data under one
+ * directory. chDB binds one data directory per process and serializes the
+ * queries of a session; its single-shot queries cannot be interrupted, so the
+ * engine's own max_execution_time bounds them and the JS timeout only settles
+ * the promise early.
+ */
+import { Readable } from 'node:stream';
+import { mkdirSync } from 'node:fs';
+import { Session } from 'chdb';
+import { classifyEngineError, WarehouseTimeout, WarehouseUnavailable, type WarehouseError } from './errors.js';
+import { INSERT_SETTINGS, SESSION_SETTINGS, type InsertData, type InsertRequest, type Params, type QueryOptions, type QueryResult, type Warehouse } from './warehouse.js';
+import { identifier } from './identifiers.js';
+import { parseJsonLines } from './json-lines.js';
+
+export interface EmbeddedOptions {
+  dataDir: string;
+  queryTimeoutMs: number;
+}
+
+interface ChdbError extends Error {
+  code?: string;
+  clickhouseCode?: number;
+}
+
+export class EmbeddedWarehouse implements Warehouse {
+  readonly kind = 'embedded';
+  private readonly session: Session;
+  private closed = false;
+
+  constructor(private readonly options: EmbeddedOptions) {
+    mkdirSync(options.dataDir, { recursive: true });
+    const settings = { ...SESSION_SETTINGS, max_execution_time: Math.max(1, Math.ceil(options.queryTimeoutMs / 1000)) };
+    this.session = new Session(options.dataDir, {
+      connectionArgs: Object.entries(settings).map(([k, v]) => `--${k}=${v}`),
+    });
+  }
+
+  async query<Row>(sql: string, params: Params = {}, options: QueryOptions = {}): Promise<QueryResult<Row>> {
+    const result = await this.run(() =>
+      this.session.queryBindAsync(sql, params, { format: 'JSONEachRow', signal: options.signal, timeout: this.jsTimeout() }), false);
+    return {
+      rows: parseJsonLines<Row>(result.text()),
+      stats: { rowsRead: result.rowsRead, bytesRead: result.bytesRead, elapsedMs: result.elapsed * 1000 },
+    };
+  }
+
+  async *stream<Row>(sql: string, params: Params = {}, options: QueryOptions = {}): AsyncIterable<Row> {
+    // chDB allows one open stream per session and queues every other query
+    // behind it; result sets here are pages, so a buffered read is the fair choice.
+    const { rows } = await this.query<Row>(sql, params, options);
+    yield* rows;
+  }
+
+  async insert(request: InsertRequest, data: InsertData): Promise<{ rows: number }> {
+    const base = {
+      table: identifier(request.table),
+      format: request.format,
+      columns: request.columns?.map(identifier),
+      settings: INSERT_SETTINGS,
+      timeout: this.jsTimeout(),
+    };
+    if (Buffer.isBuffer(data)) {
+      const summary = await this.run(() => this.session.insert({ ...base, values: data }), true);
+      return { rows: summary.rowsSent ?? summary.rowsWritten };
+    }
+    const values = data instanceof Readable ? data : Readable.from(data);
+    const summary = await this.run(() => this.session.insert({
+      ...base,
+      values,
+      onProgress: request.onProgress && ((p: { rowsSent: number; bytesSent: number }) => request.onProgress!({ rowsSent: p.rowsSent, bytesSent: p.bytesSent })),
+    }), true);
+    return { rows: summary.rowsSent };
+  }
+
+  async command(sql: string, params: Params = {}, options: QueryOptions = {}): Promise<void> {
+    await this.run(() => this.session.queryBindAsync(sql, params, { format: 'JSONEachRow', signal: options.signal, timeout: this.jsTimeout() }), false);
+  }
+
+  async ping(): Promise<void> {
+    if (this.closed || !this.session.open) throw new WarehouseUnavailable('embedded warehouse is closed');
+    await this.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.session.close();
+  }
+
+  /** The engine stops the query at max_execution_time; the promise settles shortly after at the latest. */
+  private jsTimeout(): number {
+    return this.options.queryTimeoutMs + 5_000;
+  }
+
+  private async run<T>(operation: () => Promise<T>, write: boolean): Promise<T> {
+    if (this.closed) throw new WarehouseUnavailable('embedded warehouse is closed');
+    try {
+      return await operation();
+    } catch (error) {
+      throw toWarehouseError(error as ChdbError, write);
+    }
+  }
+}
+
+function toWarehouseError(error: ChdbError, write: boolean): WarehouseError {
+  if (error.code === 'CHDB_TIMEOUT' || error.code === 'CHDB_ABORT' || error.name === 'AbortError') {
+    return new WarehouseTimeout('query timed out or was cancelled', undefined, { cause: error });
+  }
+  if (error.code === 'CHDB_CONNECTION' || error.code === 'CHDB_CLOSED') return new WarehouseUnavailable('embedded warehouse unavailable', undefined, { cause: error });
+  const code = error.clickhouseCode ?? codeFromMessage(error.message);
+  return classifyEngineError(code, error.message ?? String(error), write, error);
+}
+
+function codeFromMessage(message: string | undefined): number | undefined {
+  const match = /Code: (\d+)\./.exec(message ?? '');
+  return match ? Number(match[1]) : undefined;
+}

@@ -1,0 +1,59 @@
+/**
+ * What can go wrong in the warehouse, in the product's words. Adapters turn
+ * engine and driver failures into these; the HTTP layer maps them to
+ * 503 / 504 / 400 without ever showing the engine's message for a 5xx.
+ */
+export class WarehouseError extends Error {
+  constructor(message: string, readonly engineCode?: number, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The engine cannot be reached or is out of resources: 503. */
+export class WarehouseUnavailable extends WarehouseError {}
+
+/** The query ran past QUERY_TIMEOUT_MS or was cancelled: 504. */
+export class WarehouseTimeout extends WarehouseError {}
+
+/** The engine refused the data of a write (parse error, constraint): the client's fault. */
+export class WarehouseRejectedData extends WarehouseError {}
+
+/** Anything else: a defect on our side (500, message hidden). */
+export class WarehouseFailure extends WarehouseError {}
+
+// ClickHouse error codes (src/Common/ErrorCodes.cpp) grouped by who is at fault.
+const TIMEOUT_CODES = new Set([159 /* TIMEOUT_EXCEEDED */, 394 /* QUERY_WAS_CANCELLED */, 209 /* SOCKET_TIMEOUT */]);
+const UNAVAILABLE_CODES = new Set([
+  210 /* NETWORK_ERROR */, 241 /* MEMORY_LIMIT_EXCEEDED */, 202 /* TOO_MANY_SIMULTANEOUS_QUERIES */,
+  252 /* TOO_MANY_PARTS */, 236 /* ABORTED */, 516 /* AUTHENTICATION_FAILED */, 81 /* UNKNOWN_DATABASE */,
+]);
+const DATA_CODES = new Set([
+  6 /* CANNOT_PARSE_TEXT */, 26 /* CANNOT_PARSE_QUOTED_STRING */, 27 /* CANNOT_PARSE_INPUT_ASSERTION_FAILED */,
+  32 /* ATTEMPT_TO_READ_AFTER_EOF */, 38 /* CANNOT_PARSE_DATE */, 41 /* CANNOT_PARSE_DATETIME */, 53 /* TYPE_MISMATCH */,
+  62 /* SYNTAX_ERROR (of inline data) */, 69 /* ARGUMENT_OUT_OF_BOUND */, 70 /* CANNOT_CONVERT_TYPE */, 72 /* CANNOT_PARSE_NUMBER */,
+  117 /* INCORRECT_DATA */, 130 /* CANNOT_READ_ARRAY_FROM_TEXT */, 131 /* TOO_LARGE_STRING_SIZE */,
+  321 /* VALUE_IS_OUT_OF_RANGE_OF_DATA_TYPE */, 395 /* FUNCTION_THROW_IF_VALUE_IS_NON_ZERO */, 469 /* VIOLATED_CONSTRAINT */,
+  691 /* UNKNOWN_ELEMENT_OF_ENUM */,
+]);
+
+/** Classifies an engine error code; `write` says whether bad data can be the cause. */
+export function classifyEngineError(code: number | undefined, message: string, write: boolean, cause: unknown): WarehouseError {
+  if (code !== undefined && TIMEOUT_CODES.has(code)) return new WarehouseTimeout('query timed out', code, { cause });
+  if (code !== undefined && UNAVAILABLE_CODES.has(code)) return new WarehouseUnavailable('warehouse unavailable', code, { cause });
+  if (write && code !== undefined && DATA_CODES.has(code)) return new WarehouseRejectedData(describeRejection(message), code, { cause });
+  return new WarehouseFailure(message, code, { cause });
+}
+
+/**
+ * The part of an engine's data error a client can act on: which constraint or
+ * which row, without table UUIDs, stack traces or SQL.
+ */
+export function describeRejection(message: string): string {
+  const constraint = /Constraint `(\w+)`[^]*?violated at row (\d+)/.exec(message);
+  if (constraint) return `row ${constraint[2]}: ${constraint[1]!.replace(/_/g, ' ')} check failed`;
+  const firstLine = message.split('\n')[0]!.replace(/^Code: \d+\. DB::Exception: /, '');
+  const row = /\(at row (\d+)\)/.exec(message);
+  const reason = firstLine.replace(/:? \(at row \d+\)[^]*$/, '').replace(/\s*\([A-Z_]+\)\s*$/, '').slice(0, 300);
+  return row ? `row ${row[1]}: ${reason}` : reason;
+}

@@ -1,0 +1,79 @@
+/**
+ * Schema migrations: the numbered files of sql/migrations, applied in order at
+ * start, each once. Every statement is idempotent (IF NOT EXISTS), so a start
+ * interrupted halfway simply applies the rest next time; what was applied is
+ * recorded in schema_migrations with a checksum, and an applied file that has
+ * since been edited is refused rather than silently diverging.
+ */
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Warehouse } from './warehouse.js';
+
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../sql/migrations/', import.meta.url));
+
+export interface Migration {
+  version: number;
+  name: string;
+  checksum: string;
+  statements: string[];
+}
+
+export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
+  return readdirSync(dir)
+    .filter((file) => /^\d+_[\w-]+\.sql$/.test(file))
+    .sort()
+    .map((file) => {
+      const text = readFileSync(dir + file, 'utf8');
+      return {
+        version: Number(file.split('_')[0]),
+        name: file.replace(/\.sql$/, ''),
+        checksum: createHash('sha256').update(text).digest('hex'),
+        statements: splitStatements(text),
+      };
+    });
+}
+
+/** Statements end with ';' at the end of a line; whole-line comments are dropped. */
+export function splitStatements(text: string): string[] {
+  const code = text.split('\n').filter((line) => !/^\s*--/.test(line)).join('\n');
+  return code.split(/;\s*$/m).map((s) => s.trim()).filter(Boolean);
+}
+
+const LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations
+(
+    version    UInt32,
+    name       String,
+    checksum   String,
+    applied_at DateTime64(3, 'UTC') DEFAULT now64(3)
+)
+ENGINE = MergeTree
+ORDER BY version`;
+
+export interface MigrationReport {
+  applied: string[];
+  alreadyApplied: string[];
+}
+
+export async function migrate(warehouse: Warehouse, migrations = readMigrations()): Promise<MigrationReport> {
+  await warehouse.command(LEDGER);
+  const { rows } = await warehouse.query<{ version: number; checksum: string }>(
+    'SELECT version, any(checksum) AS checksum FROM schema_migrations GROUP BY version');
+  const done = new Map(rows.map((r) => [r.version, r.checksum]));
+  const report: MigrationReport = { applied: [], alreadyApplied: [] };
+  for (const migration of migrations) {
+    const recorded = done.get(migration.version);
+    if (recorded !== undefined) {
+      if (recorded !== migration.checksum) {
+        throw new Error(`migration ${migration.name} was applied and has since changed; add a new migration instead`);
+      }
+      report.alreadyApplied.push(migration.name);
+      continue;
+    }
+    for (const statement of migration.statements) await warehouse.command(statement);
+    await warehouse.insert({ table: 'schema_migrations', format: 'JSONEachRow', columns: ['version', 'name', 'checksum'] },
+      Buffer.from(JSON.stringify({ version: migration.version, name: migration.name, checksum: migration.checksum }) + '\n'));
+    report.applied.push(migration.name);
+  }
+  return report;
+}

@@ -1,0 +1,74 @@
+/**
+ * The warehouse: the one ClickHouse the product stores and queries, embedded
+ * (chDB, in-process) or a server. Both adapters run the same SQL; parameters
+ * are always bound server-side as typed `{name:Type}` placeholders.
+ */
+import type { Readable } from 'node:stream';
+
+/** Values bound to `{name:Type}` placeholders. DateTime64 values are strings `2026-06-15 12:00:00.123`. */
+export type ParamValue = string | number | boolean | bigint | null | readonly ParamValue[] | { readonly [key: string]: ParamValue };
+export type Params = Readonly<Record<string, ParamValue>>;
+
+export interface QueryStats {
+  rowsRead: number;
+  bytesRead: number;
+  elapsedMs: number;
+}
+
+export interface QueryResult<Row> {
+  rows: Row[];
+  stats: QueryStats;
+}
+
+export interface QueryOptions {
+  signal?: AbortSignal;
+  /** Shown in system.query_log; generated when not given. */
+  queryId?: string;
+}
+
+export type InsertData = Buffer | Readable | AsyncIterable<Buffer | string>;
+
+export interface InsertRequest {
+  table: string;
+  /** Line-delimited JSON, one object per row, parsed by the engine. */
+  format: 'JSONEachRow';
+  columns?: readonly string[];
+  /** Called as chunks of a streamed body are written. */
+  onProgress?: (progress: { rowsSent: number; bytesSent: number }) => void;
+}
+
+export interface Warehouse {
+  readonly kind: 'embedded' | 'server';
+  /** A read: rows as parsed JSON objects (JSONEachRow), plus what the engine read. */
+  query<Row = Record<string, unknown>>(sql: string, params?: Params, options?: QueryOptions): Promise<QueryResult<Row>>;
+  /** A read whose rows arrive as they are produced. */
+  stream<Row = Record<string, unknown>>(sql: string, params?: Params, options?: QueryOptions): AsyncIterable<Row>;
+  /** A write parsed by the engine: acknowledged only once durable on disk. */
+  insert(request: InsertRequest, data: InsertData): Promise<{ rows: number }>;
+  /** A statement without result rows (DDL, mutations). */
+  command(sql: string, params?: Params, options?: QueryOptions): Promise<void>;
+  /** Resolves when the engine answers; rejects with WarehouseUnavailable otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Settings every insert carries, whichever backend: timestamps are read in
+ * ISO 8601 with zones, unknown fields are refused rather than dropped, JSON
+ * strings stay strings (no date sniffing: typed matching depends on it) and
+ * dots in keys are escaped as the key encoding of model/keys.ts expects.
+ */
+export const INSERT_SETTINGS = {
+  date_time_input_format: 'best_effort',
+  input_format_skip_unknown_fields: 0,
+  input_format_try_infer_dates: 0,
+  input_format_try_infer_datetimes: 0,
+  input_format_json_infer_incomplete_types_as_strings: 1,
+  json_type_escape_dots_in_keys: 1,
+} as const satisfies Record<string, string | number>;
+
+/** Settings every session carries: 64-bit numbers come back as JSON numbers. */
+export const SESSION_SETTINGS = {
+  output_format_json_quote_64bit_integers: 0,
+  output_format_json_quote_decimals: 0,
+} as const satisfies Record<string, string | number>;

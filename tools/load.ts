@@ -1,0 +1,154 @@
+/**
+ * Bulk NDJSON load (`segments load`): one object a line in the HTTP shapes.
+ * Events, interactions and answers are parsed by the engine: lines pass
+ * through here as bytes, only gaining the project (`{"project":…,` spliced
+ * before the first field), so no JavaScript object is made per row. The one
+ * exception is a line with a '%' — its property keys need the key encoding
+ * ClickHouse cannot do (model/keys.ts) — and those are rare. Users go through
+ * the same merge as POST /v1/users, in batches of 10 000.
+ */
+import { createInterface } from 'node:readline';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { Ajv } from 'ajv';
+import { encodeKeys } from '../model/keys.js';
+import { MAX_BATCH, user as userSchema, type UserWrite } from '../model/schemas.js';
+import { isTimestamp } from '../model/time.js';
+import type { Warehouse } from '../server/warehouse/warehouse.js';
+import { UserStore } from '../server/ingest/users.js';
+
+export type LoadKind = 'users' | 'events' | 'interactions' | 'answers';
+export const LOAD_KINDS: readonly LoadKind[] = ['users', 'events', 'interactions', 'answers'];
+
+export interface LoadOptions {
+  project: string;
+  kind: LoadKind;
+  input: Readable;
+  onProgress?: (progress: { rows: number; bytes: number }) => void;
+}
+
+export class LoadError extends Error {}
+
+export async function load(warehouse: Warehouse, options: LoadOptions): Promise<{ rows: number }> {
+  if (options.kind === 'users') return loadUsers(new UserStore(warehouse), options);
+  const lines = new ProjectLines(options.project, options.kind === 'events');
+  options.input.on('error', (e) => lines.destroy(e));
+  const body = options.input.pipe(lines);
+  return warehouse.insert({
+    table: options.kind,
+    format: 'JSONEachRow',
+    onProgress: options.onProgress && ((p) => options.onProgress!({ rows: p.rowsSent, bytes: lines.bytesIn })),
+  }, body);
+}
+
+/** Splices `"project":…` into each line of NDJSON, at the byte level. */
+export class ProjectLines extends Transform {
+  bytesIn = 0;
+  private line = 0;
+  private rest: Buffer = Buffer.alloc(0);
+  private readonly prefix: Buffer;
+  private readonly prefixEmpty: Buffer;
+
+  constructor(private readonly project: string, private readonly encodeProperties: boolean) {
+    super();
+    this.prefix = Buffer.from(`{"project":${JSON.stringify(project)},`);
+    this.prefixEmpty = Buffer.from(`{"project":${JSON.stringify(project)}`);
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    this.bytesIn += chunk.length;
+    const data = this.rest.length ? Buffer.concat([this.rest, chunk]) : chunk;
+    const last = data.lastIndexOf(10);
+    if (last === -1) {
+      this.rest = Buffer.from(data);
+      return done();
+    }
+    this.rest = Buffer.from(data.subarray(last + 1));
+    try {
+      done(null, this.convert(data.subarray(0, last + 1)));
+    } catch (error) {
+      done(error as Error);
+    }
+  }
+
+  override _flush(done: TransformCallback): void {
+    try {
+      done(null, this.rest.length ? this.convert(Buffer.concat([this.rest, Buffer.from('\n')])) : undefined);
+    } catch (error) {
+      done(error as Error);
+    }
+  }
+
+  private convert(block: Buffer): Buffer {
+    const pieces: Buffer[] = [];
+    let start = 0;
+    for (let end = block.indexOf(10); end !== -1; start = end + 1, end = block.indexOf(10, start)) {
+      this.line++;
+      let from = start;
+      while (from < end && isSpace(block[from]!)) from++;
+      let to = end;
+      while (to > from && isSpace(block[to - 1]!)) to--;
+      if (from === to) continue;
+      const line = block.subarray(from, to);
+      if (line[0] !== 0x7b /* { */) throw new LoadError(`line ${this.line}: not a JSON object`);
+      if (this.encodeProperties && (line.includes(0x25 /* % */) || line.includes('u0025'))) {
+        pieces.push(this.reencode(line), NEWLINE);
+        continue;
+      }
+      let body = 1;
+      while (body < line.length && isSpace(line[body]!)) body++;
+      pieces.push(line[body] === 0x7d /* } */ ? this.prefixEmpty : this.prefix, line.subarray(1), NEWLINE);
+    }
+    return Buffer.concat(pieces);
+  }
+
+  private reencode(line: Buffer): Buffer {
+    let row: Record<string, unknown>;
+    try {
+      row = JSON.parse(line.toString('utf8')) as Record<string, unknown>;
+    } catch {
+      throw new LoadError(`line ${this.line}: not valid JSON`);
+    }
+    if ('project' in row) throw new LoadError(`line ${this.line}: "project" is not a field of an event`);
+    const properties = row.properties && typeof row.properties === 'object' ? encodeKeys(row.properties as Record<string, unknown>) : row.properties;
+    return Buffer.from(JSON.stringify({ project: this.project, ...row, ...(properties !== undefined ? { properties } : {}) }));
+  }
+}
+
+const NEWLINE = Buffer.from('\n');
+const isSpace = (byte: number) => byte === 0x20 || byte === 0x09 || byte === 0x0d;
+
+async function loadUsers(users: UserStore, options: LoadOptions): Promise<{ rows: number }> {
+  const ajv = new Ajv({ strict: false });
+  ajv.addFormat('timestamp', { type: 'string', validate: isTimestamp });
+  const valid = ajv.compile<UserWrite>(userSchema);
+  let batch: UserWrite[] = [];
+  let rows = 0;
+  let line = 0;
+  let bytes = 0;
+  const flush = async () => {
+    if (batch.length === 0) return;
+    await users.upsert(options.project, batch);
+    rows += batch.length;
+    batch = [];
+    options.onProgress?.({ rows, bytes });
+  };
+  for await (const text of createInterface({ input: options.input, crlfDelay: Infinity })) {
+    line++;
+    bytes += Buffer.byteLength(text) + 1;
+    if (!text.trim()) continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw new LoadError(`line ${line}: not valid JSON`);
+    }
+    if (!valid(value)) {
+      const error = valid.errors![0]!;
+      throw new LoadError(`line ${line}: ${error.instancePath || '(root)'} ${error.message}`);
+    }
+    batch.push(value);
+    if (batch.length === MAX_BATCH) await flush();
+  }
+  await flush();
+  return { rows };
+}
