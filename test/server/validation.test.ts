@@ -1,0 +1,172 @@
+/**
+ * SPEC §2 and §4: every bad input is a 4xx naming the JSON pointer of the
+ * offending value, and a refused batch writes nothing.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { call, KEYS, testApp } from '../support/api.js';
+import { openTestWarehouse } from '../support/warehouse.js';
+import type { Warehouse } from '../../server/warehouse/warehouse.js';
+
+let app: FastifyInstance;
+let warehouse: Warehouse;
+let dispose: () => Promise<void>;
+
+beforeAll(async () => {
+  ({ warehouse, dispose } = await openTestWarehouse());
+  app = await testApp(warehouse);
+});
+afterAll(async () => {
+  await app.close();
+  await dispose();
+});
+
+const event = { user_id: 'u1', source: 'api', event: 'e', timestamp: '2026-01-01T00:00:00.000Z' };
+const interaction = { user_id: 'u1', experience: 'tour', interaction: 'seen', timestamp: '2026-01-01T00:00:00.000Z' };
+const answer = { user_id: 'u1', experience: 'nps', step: 'score', value: 9, timestamp: '2026-01-01T00:00:00.000Z' };
+
+async function expectBadRequest(url: string, body: unknown, path: string) {
+  const response = await call(app, 'POST', url, body);
+  expect(response.status, JSON.stringify(response.body)).toBe(400);
+  expect(response.body.error.code).toBe('invalid_request');
+  expect(response.body.error.path).toBe(path);
+  expect(response.body.error.message).toContain(path);
+}
+
+describe('SPEC §2 attribute values', () => {
+  const cases: Array<[string, unknown, string]> = [
+    ['a nested object', { a: { b: 1 } }, '/users/0/attributes/a'],
+    ['an array of numbers', { a: [1, 2] }, '/users/0/attributes/a'],
+    ['an array of arrays', { a: [['x']] }, '/users/0/attributes/a'],
+    ['a number too large to be finite (1e400 → Infinity)', '1e400', '/users/0/attributes/k'],
+    ['a key over 128 characters', { ['k'.repeat(129)]: 1 }, `/users/0/attributes/${'k'.repeat(129)}`],
+    ['an empty key', { '': 1 }, '/users/0/attributes/'],
+  ];
+  for (const [name, attributes, path] of cases) {
+    it(`refuses ${name}`, async () => {
+      const body = attributes === '1e400' ? '{"users":[{"id":"x","attributes":{"k":1e400}}]}' : { users: [{ id: 'x', attributes }] };
+      await expectBadRequest('/v1/users', body, path);
+    });
+  }
+
+  it('refuses the same in traits and event properties', async () => {
+    await expectBadRequest('/v1/users', { users: [{ id: 'x', traits: { t: { deep: true } } }] }, '/users/0/traits/t');
+    await expectBadRequest('/v1/events', { events: [event, { ...event, properties: { p: { q: 1 } } }] }, '/events/1/properties/p');
+  });
+
+  it('escapes "/" and "~" of a key in the JSON pointer (RFC 6901)', async () => {
+    await expectBadRequest('/v1/users', { users: [{ id: 'x', attributes: { 'a/b~c': {} } }] }, '/users/0/attributes/a~1b~0c');
+  });
+
+  it('accepts a key of exactly 128 characters', async () => {
+    expect((await call(app, 'POST', '/v1/users', { users: [{ id: 'x', attributes: { ['k'.repeat(128)]: 1 } }] })).status).toBe(200);
+  });
+});
+
+describe('SPEC §2 native fields', () => {
+  const cases: Array<[string, object, string]> = [
+    ['a missing id', {}, '/users/0/id'],
+    ['an empty id', { id: '' }, '/users/0/id'],
+    ['an id over 256 characters', { id: 'x'.repeat(257) }, '/users/0/id'],
+    ['a numeric id', { id: 7 }, '/users/0/id'],
+    ['an unknown field', { id: 'x', nickname: 'y' }, '/users/0/nickname'],
+    ['a name that is not a string', { id: 'x', name: 5 }, '/users/0/name'],
+    ['sessions below zero', { id: 'x', sessions: -1 }, '/users/0/sessions'],
+    ['fractional sessions', { id: 'x', sessions: 1.5 }, '/users/0/sessions'],
+    ['sessions as a string', { id: 'x', sessions: '3' }, '/users/0/sessions'],
+    ['tags that are not strings', { id: 'x', tags: ['a', 1] }, '/users/0/tags/1'],
+    ['a timestamp without a zone', { id: 'x', created_at: '2026-01-01T10:00:00' }, '/users/0/created_at'],
+    ['a day that does not exist', { id: 'x', first_seen_at: '2026-02-30' }, '/users/0/first_seen_at'],
+    ['a timestamp that is not one', { id: 'x', last_activity_at: 'yesterday' }, '/users/0/last_activity_at'],
+    ['attributes that are not an object', { id: 'x', attributes: ['a'] }, '/users/0/attributes'],
+  ];
+  for (const [name, user, path] of cases) {
+    it(`refuses ${name}`, () => expectBadRequest('/v1/users', { users: [user] }, path));
+  }
+});
+
+describe('SPEC §4 batches', () => {
+  it('refuses an empty batch and one over 10 000', async () => {
+    await expectBadRequest('/v1/events', { events: [] }, '/events');
+    await expectBadRequest('/v1/events', { events: Array.from({ length: 10_001 }, () => event) }, '/events');
+  });
+
+  it('accepts a batch of exactly 10 000', async () => {
+    const events = Array.from({ length: 10_000 }, (_, i) => ({ ...event, user_id: `batch-${i % 100}`, event: 'batch' }));
+    expect(await call(app, 'POST', '/v1/events', { events })).toEqual({ status: 200, body: { accepted: 10_000 } });
+  });
+
+  it('refuses a body without its list, or with another field', async () => {
+    await expectBadRequest('/v1/users', {}, '/users');
+    await expectBadRequest('/v1/users', { users: [{ id: 'x' }], extra: 1 }, '/extra');
+  });
+
+  it('refuses events, interactions and answers with wrong fields, naming the item', async () => {
+    await expectBadRequest('/v1/events', { events: [event, { ...event, source: 'mixpanel' }] }, '/events/1/source');
+    await expectBadRequest('/v1/events', { events: [{ ...event, event: '' }] }, '/events/0/event');
+    await expectBadRequest('/v1/events', { events: [{ ...event, timestamp: '2026-01-01 10:00' }] }, '/events/0/timestamp');
+    await expectBadRequest('/v1/events', { events: [{ ...event, user_id: undefined }] }, '/events/0/user_id');
+    await expectBadRequest('/v1/interactions', { interactions: [{ ...interaction, interaction: 'clicked' }] }, '/interactions/0/interaction');
+    await expectBadRequest('/v1/answers', { answers: [{ ...answer, value: true }] }, '/answers/0/value');
+    await expectBadRequest('/v1/answers', { answers: [{ ...answer, value: { a: 1 } }] }, '/answers/0/value');
+    await expectBadRequest('/v1/answers', { answers: [{ ...answer, step: undefined }] }, '/answers/0/step');
+  });
+
+  it('writes nothing of a refused batch and loses nothing accepted before it', async () => {
+    expect((await call(app, 'POST', '/v1/events', { events: [{ ...event, user_id: 'atomic', event: 'good' }] })).status).toBe(200);
+    const bad = await call(app, 'POST', '/v1/events', { events: [{ ...event, user_id: 'atomic', event: 'bad' }, { ...event, source: 'nope' }] });
+    expect(bad.status).toBe(400);
+    const users = await call(app, 'POST', '/v1/users', { users: [{ id: 'atomic', name: 'kept' }] });
+    expect(users.status).toBe(200);
+    expect((await call(app, 'POST', '/v1/users', { users: [{ id: 'atomic', name: 'lost' }, { id: '' }] })).status).toBe(400);
+    const { rows } = await warehouse.query<{ event: string }>(`SELECT event FROM events WHERE project = 'alpha' AND user_id = 'atomic'`);
+    expect(rows.map((r) => r.event)).toEqual(['good']);
+    const names = await warehouse.query<{ name: string }>(`SELECT name FROM users FINAL WHERE project = 'alpha' AND id = 'atomic'`);
+    expect(names.rows).toEqual([{ name: 'kept' }]);
+  });
+});
+
+describe('SPEC §4 errors', () => {
+  it('answers 401 without a key or with an unknown one, and never touches data', async () => {
+    const none = await app.inject({ method: 'POST', url: '/v1/users', payload: { users: [{ id: 'x' }] } });
+    expect(none.statusCode).toBe(401);
+    expect(JSON.parse(none.body).error.code).toBe('unauthorized');
+    expect((await call(app, 'POST', '/v1/users', { users: [{ id: 'x' }] }, 'wrong')).status).toBe(401);
+  });
+
+  it('answers 400 for a body that is not JSON', async () => {
+    const response = await call(app, 'POST', '/v1/users', '{"users": [');
+    expect(response.status).toBe(400);
+    expect(response.body.error.code).toBe('invalid_json');
+  });
+
+  it('answers 413 for a body over the limit', async () => {
+    const huge = JSON.stringify({ users: [{ id: 'x', name: 'n'.repeat(65 * 1024 * 1024) }] });
+    const response = await call(app, 'POST', '/v1/users', huge);
+    expect(response.status).toBe(413);
+    expect(response.body.error.code).toBe('payload_too_large');
+  });
+
+  it('answers 404 in the error shape for an unknown route', async () => {
+    const response = await call(app, 'GET', '/v1/nothing-here');
+    expect(response).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
+  });
+
+  it('answers 415 for a content type the route does not read', async () => {
+    const response = await app.inject({ method: 'POST', url: '/v1/events', headers: { authorization: `Bearer ${KEYS.alpha}`, 'content-type': 'application/xml' }, payload: '<x/>' });
+    expect(response.statusCode).toBe(415);
+  });
+
+  it('serves /health without a key', async () => {
+    const response = await app.inject({ method: 'GET', url: '/health' });
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body)).toEqual({ status: 'ok', warehouse: 'embedded' });
+  });
+
+  it('serves the OpenAPI document at /docs without a key, listing the ingestion routes', async () => {
+    const response = await app.inject({ method: 'GET', url: '/docs/json' });
+    expect(response.statusCode).toBe(200);
+    const paths = Object.keys(JSON.parse(response.body).paths);
+    expect(paths).toEqual(expect.arrayContaining(['/v1/users', '/v1/users/{id}', '/v1/events', '/v1/interactions', '/v1/answers', '/v1/imports', '/health']));
+  });
+});
