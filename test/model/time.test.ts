@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { fromWarehouseTime, parseTimestamp, toWarehouseTime } from '../../model/time.js';
+
+describe('SPEC §2 timestamps', () => {
+  it('reads UTC and offset timestamps to the millisecond', () => {
+    expect(parseTimestamp('2026-03-01T10:00:00.000Z')).toBe(Date.UTC(2026, 2, 1, 10));
+    expect(parseTimestamp('2026-03-01T10:00:00.123+02:00')).toBe(Date.UTC(2026, 2, 1, 8, 0, 0, 123));
+    expect(parseTimestamp('2026-03-01T10:00:00-0530')).toBe(Date.UTC(2026, 2, 1, 15, 30));
+    expect(parseTimestamp('2026-03-01T10:00Z')).toBe(Date.UTC(2026, 2, 1, 10));
+    expect(parseTimestamp('2026-03-01T10:00:00.1239Z')).toBe(Date.UTC(2026, 2, 1, 10, 0, 0, 123));
+  });
+
+  it('reads a date alone as 00:00 UTC', () => {
+    expect(parseTimestamp('2024-02-29')).toBe(Date.UTC(2024, 1, 29));
+  });
+
+  it('refuses what is not an instant', () => {
+    for (const text of ['2026-03-01T10:00:00', '2025-02-29', '2026-13-01', '2026-01-32', '2026-01-01T24:00:00Z', 'yesterday', '', '1e9', '2026-1-1', '1800-01-01', '2300-01-01']) {
+      expect(parseTimestamp(text), text).toBeUndefined();
+    }
+  });
+
+  it('converts to and from the warehouse text', () => {
+    expect(toWarehouseTime(Date.UTC(2026, 5, 15, 12, 0, 0, 123))).toBe('2026-06-15 12:00:00.123');
+    expect(fromWarehouseTime('2026-06-15 12:00:00.123')).toBe('2026-06-15T12:00:00.123Z');
+    expect(fromWarehouseTime('2026-06-15 12:00:00')).toBe('2026-06-15T12:00:00.000Z');
+  });
+});
