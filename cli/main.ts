@@ -95,7 +95,7 @@ program.command('load')
       const started = Date.now();
       const { rows } = await load(warehouse, {
         project: o.project, kind: o.kind,
-        input: file === '-' ? process.stdin : createReadStream(file),
+        input: file === '-' ? standardInput() : createReadStream(file),
         onProgress: ({ rows, bytes }) => (total ? bar.update(bytes, total) : bar.update(rows, rows)),
       });
       bar.stop();
@@ -106,6 +106,12 @@ program.command('load')
       await warehouse.close();
     }
   });
+
+/** stdin, or the descriptor bin/segments.js moved it to (see there why). */
+function standardInput() {
+  const fd = process.env.SEGMENTS_STDIN_FD;
+  return fd === undefined ? process.stdin : createReadStream('', { fd: Number(fd) });
+}
 
 program.parseAsync().catch((error: Error) => {
   console.error(`segments: ${error.message}`);

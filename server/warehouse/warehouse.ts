@@ -65,6 +65,9 @@ export const INSERT_SETTINGS = {
   input_format_try_infer_datetimes: 0,
   input_format_json_infer_incomplete_types_as_strings: 1,
   json_type_escape_dots_in_keys: 1,
+  // Synchronous inserts: acknowledged means on disk (and chDB, reading a piped
+  // stdin as external data, refuses the asynchronous path outright).
+  async_insert: 0,
 } as const satisfies Record<string, string | number>;
 
 /** Settings every session carries: 64-bit numbers come back as JSON numbers. */

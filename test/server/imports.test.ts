@@ -1,0 +1,106 @@
+/** SPEC §4 POST /v1/imports: CSV to users, typed cells, identifier choice, per-row rejects. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { KEYS, testApp } from '../support/api.js';
+import { openTestWarehouse } from '../support/warehouse.js';
+import type { Warehouse } from '../../server/warehouse/warehouse.js';
+import { UserStore } from '../../server/ingest/users.js';
+import { typedCell } from '../../server/ingest/csv.js';
+
+let app: FastifyInstance;
+let warehouse: Warehouse;
+let dispose: () => Promise<void>;
+let store: UserStore;
+
+beforeAll(async () => {
+  ({ warehouse, dispose } = await openTestWarehouse());
+  app = await testApp(warehouse);
+  store = new UserStore(warehouse);
+});
+afterAll(async () => {
+  await app.close();
+  await dispose();
+});
+
+async function importCsv(csv: string, query = '') {
+  const response = await app.inject({
+    method: 'POST', url: `/v1/imports${query}`,
+    headers: { authorization: `Bearer ${KEYS.alpha}`, 'content-type': 'text/csv' }, payload: csv,
+  });
+  return { status: response.statusCode, body: JSON.parse(response.body) };
+}
+
+describe('CSV cells', () => {
+  it('types cells as a person reads them', () => {
+    expect(typedCell('')).toBeUndefined();
+    expect(typedCell('  ')).toBeUndefined();
+    expect(typedCell('42')).toBe(42);
+    expect(typedCell('-1.5')).toBe(-1.5);
+    expect(typedCell('1e3')).toBe(1000);
+    expect(typedCell('007')).toBe('007');
+    expect(typedCell('TRUE')).toBe(true);
+    expect(typedCell('false')).toBe(false);
+    expect(typedCell('1,5')).toBe('1,5');
+    expect(typedCell('2026-01-01')).toBe('2026-01-01');
+  });
+});
+
+describe('POST /v1/imports', () => {
+  it('maps native columns to fields and the rest to typed attributes, and counts added and updated', async () => {
+    await store.upsert('alpha', [{ id: 'c2', name: 'Existing', attributes: { keep: 'me' } }]);
+    const csv = 'id,name,email,sessions,created_at,tags,plan,seats,vip,zip,notes\n' +
+      'c1,Ann,ann@x.io,3,2026-01-02,a;b,pro,3,true,007,"said ""hi"", twice"\n' +
+      'c2,Bob,,,,,free,1.5,FALSE,,\n';
+    const { status, body } = await importCsv(csv);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ added: 1, updated: 1, rejected: 0, rejects: [], segment_id: null });
+    const users = await store.read('alpha', ['c1', 'c2']);
+    expect(users.get('c1')).toMatchObject({
+      name: 'Ann', email: 'ann@x.io', sessions: 3, created_at: '2026-01-02T00:00:00.000Z', tags: ['a', 'b'],
+      attributes: { plan: 'pro', seats: 3, vip: true, zip: '007', notes: 'said "hi", twice' },
+    });
+    // Empty cells leave what was there.
+    expect(users.get('c2')).toMatchObject({ name: 'Bob', attributes: { keep: 'me', plan: 'free', seats: 1.5, vip: false } });
+  });
+
+  it('rejects bad rows one by one with their line number, keeping the good ones', async () => {
+    const csv = 'id,sessions,created_at\nr1,1,\n,2,\nr3,-4,\nr4,,not a date\nr5,5,2026-01-01T00:00:00Z\n';
+    const { body } = await importCsv(csv);
+    expect(body).toMatchObject({ added: 2, rejected: 3 });
+    expect(body.rejects.map((r: { row: number }) => r.row)).toEqual([3, 4, 5]);
+    expect([...(await store.read('alpha', ['r1', 'r5'])).keys()].sort()).toEqual(['r1', 'r5']);
+  });
+
+  it('matches users by email when asked, updating the user that holds it', async () => {
+    await store.upsert('alpha', [{ id: 'by-email', email: 'known@x.io' }]);
+    const { body } = await importCsv('email,plan\nknown@x.io,enterprise\nnew@x.io,free\n', '?identifier=email');
+    expect(body).toMatchObject({ added: 1, updated: 1, rejected: 0 });
+    expect((await store.read('alpha', ['by-email'])).get('by-email')!.attributes).toEqual({ plan: 'enterprise' });
+    expect((await store.read('alpha', ['new@x.io'])).get('new@x.io')).toMatchObject({ email: 'new@x.io', attributes: { plan: 'free' } });
+  });
+
+  it('accepts the file as multipart "file"', async () => {
+    const boundary = 'XyZ';
+    const payload = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="u.csv"\r\nContent-Type: text/csv\r\n\r\nid,name\nmp1,Multi\r\n--${boundary}--\r\n`;
+    const response = await app.inject({
+      method: 'POST', url: '/v1/imports',
+      headers: { authorization: `Bearer ${KEYS.alpha}`, 'content-type': `multipart/form-data; boundary=${boundary}` }, payload,
+    });
+    expect(response.statusCode, response.body).toBe(200);
+    expect((await store.read('alpha', ['mp1'])).get('mp1')!.name).toBe('Multi');
+  });
+
+  it('refuses a file without the identifier column, and an unknown identifier', async () => {
+    const noId = await importCsv('name\nx\n');
+    expect(noId.status).toBe(400);
+    expect(noId.body.error.message).toContain('"id"');
+    expect((await importCsv('id\nx\n', '?identifier=phone')).status).toBe(400);
+  });
+
+  it('records the import', async () => {
+    const { body } = await importCsv('id\nrec1\n');
+    const { rows } = await warehouse.query<{ added: number; user_ids: string[] }>(
+      'SELECT added, user_ids FROM imports WHERE project = {p:String} AND id = {id:String}', { p: 'alpha', id: body.import_id });
+    expect(rows).toEqual([{ added: 1, user_ids: ['rec1'] }]);
+  });
+});
