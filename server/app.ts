@@ -34,6 +34,15 @@ export async function buildApp({ config, warehouse, logger = false }: AppOptions
     return503OnClosing: true,
   });
   app.setValidatorCompiler(validatorCompiler);
+  // Graceful shutdown: requests in flight finish, and their connections close
+  // with them instead of idling until the keep-alive timeout.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) void reply.header('connection', 'close');
+  });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send(errors.notFound(`route ${request.method} ${request.url.split('?')[0]}`).toJSON());
