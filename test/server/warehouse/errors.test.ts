@@ -1,0 +1,71 @@
+/**
+ * SPEC §4: warehouse trouble is a 503 (unavailable) or 504 (timeout), never a
+ * 500, and never shows the engine's message.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ServerWarehouse } from '../../../server/warehouse/clickhouse.js';
+import { EmbeddedWarehouse } from '../../../server/warehouse/chdb.js';
+import { describeRejection, WarehouseFailure, WarehouseRejectedData, WarehouseTimeout, WarehouseUnavailable } from '../../../server/warehouse/errors.js';
+import { toApiError } from '../../../server/app.js';
+import { call, testApp } from '../../support/api.js';
+import { tempDir } from '../../support/warehouse.js';
+import { migrate } from '../../../server/warehouse/migrations.js';
+
+let embedded: EmbeddedWarehouse;
+beforeAll(async () => {
+  embedded = new EmbeddedWarehouse({ dataDir: tempDir(), queryTimeoutMs: 1_000 });
+  await migrate(embedded);
+});
+afterAll(() => embedded.close());
+
+describe('warehouse errors', () => {
+  it('stops a query at QUERY_TIMEOUT_MS in the engine and reports a timeout', async () => {
+    const started = Date.now();
+    await expect(embedded.query('SELECT count() FROM numbers(10000000000) WHERE sipHash64(number) % 7 = 11')).rejects.toBeInstanceOf(WarehouseTimeout);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('reports a ClickHouse server that cannot be reached as unavailable', async () => {
+    const server = new ServerWarehouse({ url: 'http://127.0.0.1:1', queryTimeoutMs: 2_000 });
+    await expect(server.query('SELECT 1')).rejects.toBeInstanceOf(WarehouseUnavailable);
+    await expect(server.ping()).rejects.toBeInstanceOf(WarehouseUnavailable);
+    await server.close();
+  });
+
+  it('reports data the engine refuses as the client\'s fault, naming the row and the check', async () => {
+    const error = await embedded.insert({ table: 'events', format: 'JSONEachRow' },
+      Buffer.from('{"project":"p","user_id":"","source":"api","event":"e","timestamp":"2026-01-01 00:00:00"}\n')).catch((e) => e);
+    expect(error).toBeInstanceOf(WarehouseRejectedData);
+    expect(error.message).toBe('row 1: user id length check failed');
+  });
+
+  it('reports our own broken SQL as a failure, not as the client\'s fault', async () => {
+    await expect(embedded.query('SELECT no_such_column FROM users')).rejects.toBeInstanceOf(WarehouseFailure);
+  });
+
+  it('maps each to its status without the engine\'s words', () => {
+    const secret = 'Code: 999. DB::Exception: SELECT secret FROM internals';
+    expect(toApiError(new WarehouseUnavailable(secret)).toJSON()).toEqual({ error: { code: 'warehouse_unavailable', message: expect.not.stringContaining('SELECT') } });
+    expect(toApiError(new WarehouseUnavailable(secret)).status).toBe(503);
+    expect(toApiError(new WarehouseTimeout(secret)).status).toBe(504);
+    expect(toApiError(new WarehouseFailure(secret))).toMatchObject({ status: 500, message: 'internal error' });
+    expect(toApiError(new WarehouseRejectedData('row 3: source known check failed')).status).toBe(400);
+  });
+
+  it('keeps table ids and stack traces out of rejection messages', () => {
+    expect(describeRejection('Code: 469. DB::Exception: Constraint `properties_flat` for table default.e (17643a07-0df6) is violated at row 12. Expression: (NOT ...')).toBe('row 12: properties flat check failed');
+    expect(describeRejection('Code: 117. DB::Exception: Unknown field found while parsing JSONEachRow format: zzz: (at row 4)\n: While executing ParallelParsingBlockInputFormat. (INCORRECT_DATA)'))
+      .toBe('row 4: Unknown field found while parsing JSONEachRow format: zzz');
+  });
+
+  // Last: it closes the file's warehouse (chDB allows one data directory per process).
+  it('answers 503 on /health and on writes when the warehouse is gone', async () => {
+    const app = await testApp(embedded);
+    expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
+    await embedded.close();
+    expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(503);
+    const write = await call(app, 'POST', '/v1/events', { events: [{ user_id: 'u', source: 'api', event: 'e', timestamp: '2026-01-01T00:00:00Z' }] });
+    expect(write).toMatchObject({ status: 503, body: { error: { code: 'warehouse_unavailable' } } });
+    await app.close();
+  });
+});
