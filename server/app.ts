@@ -15,6 +15,10 @@ import { UserStore } from './ingest/users.js';
 import { healthRoutes } from './routes/health.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { importRoutes } from './routes/imports.js';
+import { audienceRoutes } from './routes/audience.js';
+import { Audiences } from './audience/audiences.js';
+import { Cursors } from './audience/cursor.js';
+import { CompileError } from '../compiler/index.js';
 
 export const BODY_LIMIT = 64 * 1024 * 1024;
 
@@ -63,6 +67,7 @@ export async function buildApp({ config, warehouse, logger = false }: AppOptions
     v1.addHook('onRequest', authenticate(config.apiKeys));
     await v1.register(ingestRoutes, { warehouse, users });
     await v1.register(importRoutes, { warehouse, users });
+    await v1.register(audienceRoutes, { audiences: new Audiences(warehouse), cursors: Cursors.fromKeys(config.apiKeys) });
   }, { prefix: '/v1' });
   return app;
 }
@@ -76,6 +81,7 @@ function errorHandler(this: FastifyInstance, error: FastifyError | Error, reques
 /** Every failure as a registry error; a driver's or engine's message never reaches a client for a 5xx. */
 export function toApiError(error: FastifyError | Error): ApiError {
   if (error instanceof ApiError) return error;
+  if (error instanceof CompileError) return new ApiError(error.status, error.code, error.message, error.path);
   if (error instanceof WarehouseUnavailable) return errors.unavailable();
   if (error instanceof WarehouseTimeout) return errors.timeout();
   if (error instanceof WarehouseRejectedData) return errors.rejectedData(error.message);

@@ -1,0 +1,154 @@
+/**
+ * Each rule of SPEC §3.2 in one place: how a comparison reads a value of its
+ * type (rule 1), how negatives complement positives exactly (rule 2), what
+ * empty means (rule 3), case (rule 4), dates (rule 5) and numbers (rule 6).
+ *
+ * A field says how its values read as each type (`FieldValues`); the
+ * comparison picks the type it looks at. Every predicate built here is a
+ * non-NULL boolean, so `NOT` of a positive is its exact complement.
+ */
+import { toWarehouseTime } from '../model/time.js';
+import { join, param, sql, type Sql } from './sql.js';
+import * as time from './time.js';
+import type { Comparison } from './tree.js';
+
+/** How one field's value reads as each type; undefined where it can never be of that type. */
+export interface FieldValues {
+  /** Nullable(String): the value when it is a string. */
+  string?: Sql;
+  /** Nullable(Float64): the value when it is a finite number. */
+  number?: Sql;
+  /** Nullable(Bool) */
+  boolean?: Sql;
+  /** Nullable(DateTime64(3, 'UTC')): the value when it is a date or timestamp. */
+  date?: Sql;
+  /** Whether the value is a list, and its items as Array(String). */
+  list?: { present: Sql; items: Sql };
+  /** Missing, null, "" or [] (rule 3). */
+  empty: Sql;
+}
+
+const NEGATIVES = {
+  is_not: 'is', not_contains: 'contains', not_in: 'in', neq: 'eq', excludes: 'includes', is_not_empty: 'is_empty',
+} as const;
+
+/** The predicate of a comparison on a field, never NULL. */
+export function compare(values: FieldValues, c: Comparison, nowMs: number): Sql {
+  const positive = NEGATIVES[c.operator as keyof typeof NEGATIVES];
+  if (positive) return sql`NOT ${compare(values, { ...c, operator: positive } as Comparison, nowMs)}`;
+  return sql`ifNull(${positiveCompare(values, c, nowMs)}, false)`;
+}
+
+/** Whether a positive comparison holds, or NULL when the value is not of the comparison's type. */
+function positiveCompare(values: FieldValues, c: Comparison, nowMs: number): Sql {
+  switch (c.type) {
+    case 'empty':
+      return values.empty;
+    case 'string': {
+      const s = values.string;
+      if (!s) return sql`false`;
+      switch (c.operator) {
+        case 'is': return sql`${s} = ${param(c.value, 'String')}`;
+        case 'in': return sql`has(${param([...c.value], 'Array(String)')}, ${s})`;
+        // Rule 4: these ignore case; position/startsWith/endsWith take `%`, `_` and `\` literally.
+        case 'contains': return sql`position(lowerUTF8(${s}), lowerUTF8(${param(c.value, 'String')})) > 0`;
+        case 'starts_with': return sql`startsWith(lowerUTF8(${s}), lowerUTF8(${param(c.value, 'String')}))`;
+        case 'ends_with': return sql`endsWith(lowerUTF8(${s}), lowerUTF8(${param(c.value, 'String')}))`;
+      }
+      break;
+    }
+    case 'number': {
+      const n = values.number;
+      if (!n) return sql`false`;
+      if (c.operator === 'between') return sql`${n} BETWEEN ${param(c.value[0], 'Float64')} AND ${param(c.value[1], 'Float64')}`;
+      return sql`${n} ${sql.raw(NUMBER_SYMBOLS[c.operator as keyof typeof NUMBER_SYMBOLS])} ${param(c.value as number, 'Float64')}`;
+    }
+    case 'boolean':
+      return values.boolean ? sql`${values.boolean} = ${sql.raw(c.operator === 'is_true' ? 'true' : 'false')}` : sql`false`;
+    case 'date':
+      return values.date ? inRange(values.date, dateRange(c, nowMs)) : sql`false`;
+    case 'list': {
+      const list = values.list;
+      if (!list) return sql`false`;
+      switch (c.operator) {
+        case 'includes': return sql`${list.present} AND has(${list.items}, ${param(c.value, 'String')})`;
+        case 'includes_any': return sql`${list.present} AND hasAny(${list.items}, ${param([...c.value], 'Array(String)')})`;
+        case 'includes_all': return sql`${list.present} AND hasAll(${list.items}, ${param([...c.value], 'Array(String)')})`;
+      }
+      break;
+    }
+  }
+  throw new Error(`unhandled comparison ${c.type} ${c.operator}`);
+}
+
+const NUMBER_SYMBOLS = { eq: '=', gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
+
+export function dateRange(c: Extract<Comparison, { type: 'date' }>, nowMs: number): time.TimeRange {
+  switch (c.operator) {
+    case 'before': return time.before(c.value);
+    case 'after': return time.after(c.value);
+    case 'on': return time.on(c.value);
+    case 'between': return time.between(c.value[0], c.value[1]);
+    case 'in_last': return time.inLast(c.value, nowMs);
+    case 'more_than_ago': return time.moreThanAgo(c.value, nowMs);
+  }
+}
+
+/** A DateTime64(3, 'UTC') expression inside a time range; `true` for an unbounded one. */
+export function inRange(t: Sql, range: time.TimeRange): Sql {
+  const parts: Sql[] = [];
+  if (range.from) parts.push(sql`${t} ${sql.raw(range.from.inclusive ? '>=' : '>')} ${instant(range.from.ms)}`);
+  if (range.to) parts.push(sql`${t} ${sql.raw(range.to.inclusive ? '<=' : '<')} ${instant(range.to.ms)}`);
+  return parts.length ? join(parts, ' AND ') : sql`true`;
+}
+
+export function instant(ms: number): Sql {
+  return param(toWarehouseTime(ms), "DateTime64(3, 'UTC')");
+}
+
+/** Whether a number comparison holds for x, in JS: used to know what an absent measure (0) means. */
+export function numberHolds(c: Extract<Comparison, { type: 'number' }>, x: number): boolean {
+  switch (c.operator) {
+    case 'eq': return x === c.value;
+    case 'neq': return x !== c.value;
+    case 'gt': return x > c.value;
+    case 'gte': return x >= c.value;
+    case 'lt': return x < c.value;
+    case 'lte': return x <= c.value;
+    case 'between': return c.value[0] <= x && x <= c.value[1];
+  }
+}
+
+// ── How values of each kind of field read ─────────────────────────────────
+
+/**
+ * A stored string that is an ISO 8601 date or timestamp (zone optional, UTC
+ * when absent); anything else is not a date. The pattern rejects hours,
+ * minutes and months out of range that the parser would roll over.
+ */
+const ISO_DATE = '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]+)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)?$';
+
+export function dateFromString(s: Sql): Sql {
+  return sql`if(match(${s}, ${sql.lit(ISO_DATE)}), parseDateTime64BestEffortOrNull(${s}, 3, 'UTC'), NULL)`;
+}
+
+/** A value of the JSON or Dynamic kind (custom attributes, traits, event properties, answers). */
+export function dynamicValues(v: Sql): FieldValues {
+  const string = sql`dynamicElement(${v}, 'String')`;
+  const present = sql`(dynamicType(${v}) IN ('Array(Nullable(String))', 'Array(String)'))`;
+  const items = sql`if(dynamicType(${v}) = 'Array(String)', dynamicElement(${v}, 'Array(String)'), arrayMap(x -> ifNull(x, ''), dynamicElement(${v}, 'Array(Nullable(String))')))`;
+  return {
+    string,
+    // JSON numbers arrive as Int64, UInt64 or Float64; all compare as doubles (rule 6).
+    number: sql`multiIf(dynamicType(${v}) = 'Float64', dynamicElement(${v}, 'Float64'), dynamicType(${v}) = 'Int64', toFloat64(dynamicElement(${v}, 'Int64')), dynamicType(${v}) = 'UInt64', toFloat64(dynamicElement(${v}, 'UInt64')), NULL)`,
+    boolean: sql`dynamicElement(${v}, 'Bool')`,
+    date: dateFromString(string),
+    list: { present, items },
+    empty: sql`(dynamicType(${v}) = 'None' OR ifNull(${string} = '', false) OR (${present} AND empty(${items})))`,
+  };
+}
+
+/** A key of a JSON column, bound as a parameter (encoded: see model/keys.ts). */
+export function jsonKey(column: Sql, encodedKey: string): Sql {
+  return sql`getSubcolumn(${column}, ${param(encodedKey, 'String')})`;
+}

@@ -1,0 +1,105 @@
+/**
+ * The compiler: condition tree (JSON) → `{ sql, params }`. Pure — no I/O:
+ * validate → normalize (nested segments come from the injected resolver) →
+ * plan → emit.
+ */
+import { toWarehouseTime } from '../model/time.js';
+import { normalize, type PlannedGroup, type SegmentResolver } from './normalize.js';
+import { planAudience, type AudienceSource, type Strategy } from './plan.js';
+import { compileSql, param, sql, type CompiledSql, type Sql } from './sql.js';
+import { validateTree } from './validate.js';
+import { USERS_ALIAS } from './leaves.js';
+
+export { CompileError } from './errors.js';
+export type { SegmentResolver } from './normalize.js';
+export { STRATEGIES, type Strategy } from './plan.js';
+export type { CompiledSql } from './sql.js';
+
+export interface CompileContext {
+  project: string;
+  /** The instant conditions are evaluated at. */
+  now: Date;
+  /** Saved segments of the project, for `segment` conditions. */
+  resolveSegment: SegmentResolver;
+  strategy?: Strategy;
+}
+
+export const SORT_FIELDS = ['id', 'name', 'email', 'created_at', 'last_activity_at', 'sessions'] as const;
+export type SortField = (typeof SORT_FIELDS)[number];
+
+export interface UsersPage {
+  sort: { by: SortField; order: 'asc' | 'desc' };
+  limit: number;
+  /** The sort key of the last user of the previous page. */
+  after?: SortKey;
+}
+
+/** Where a user stands in a sort: whether the field is missing, its value, and the id (ties). */
+export interface SortKey {
+  missing: boolean;
+  value: string | number | null;
+  id: string;
+}
+
+export type AudienceQuery = { kind: 'count' } | { kind: 'filter' } | ({ kind: 'users' } & UsersPage);
+
+/** Validates and normalizes a tree (throws CompileError). */
+export function prepare(tree: unknown, resolveSegment: SegmentResolver): PlannedGroup {
+  return normalize(validateTree(tree), resolveSegment);
+}
+
+export function compileAudience(tree: unknown, context: CompileContext, query: AudienceQuery): CompiledSql {
+  const planned = prepare(tree, context.resolveSegment);
+  const source = planAudience(planned, context.project, context.now.getTime(), context.strategy ?? 'single_pass');
+  return compileSql(emit(source, query));
+}
+
+/** The columns a user is returned with (SPEC §4: every field, a missing one NULL). */
+export function userColumns(alias = USERS_ALIAS): Sql {
+  const c = (name: string) => `${alias}.${name}`;
+  return sql.raw([
+    c('id'), c('name'), c('email'), c('language'), c('created_at'), c('first_seen_at'), c('last_activity_at'), c('sessions'),
+    `if(${c('has_tags')}, ${c('tags')}, NULL) AS tags`, c('attributes'), c('traits'),
+  ].join(', '));
+}
+
+function emit(source: AudienceSource, query: AudienceQuery): Sql {
+  const head = source.with ? sql`WITH ${source.with}\n` : sql``;
+  switch (query.kind) {
+    case 'count':
+      return sql`${head}SELECT count() AS count\nFROM ${source.from}\nWHERE ${source.where}`;
+    case 'filter':
+      return sql`${head}SELECT ${sql.raw(USERS_ALIAS)}.id AS user_id\nFROM ${source.from}\nWHERE ${source.where}`;
+    case 'users': {
+      const after = query.after ? sql`\nAND ${keysetAfter(query, query.after)}` : sql``;
+      return sql`${head}SELECT ${userColumns()}\nFROM ${source.from}\nWHERE ${source.where}${after}\nORDER BY ${orderBy(query)}\nLIMIT ${sql.raw(String(query.limit))}`;
+    }
+  }
+}
+
+const SORT_TYPES = { id: 'String', name: 'String', email: 'String', created_at: "DateTime64(3, 'UTC')", last_activity_at: "DateTime64(3, 'UTC')", sessions: 'Float64' } as const;
+
+/** Missing values last in either order; ties broken by id ascending. */
+function orderBy({ sort }: UsersPage): Sql {
+  const direction = sort.order === 'asc' ? 'ASC' : 'DESC';
+  if (sort.by === 'id') return sql.raw(`${USERS_ALIAS}.id ${direction}`);
+  const column = `${USERS_ALIAS}.${sort.by}`;
+  return sql.raw(`isNull(${column}) ASC, ${column} ${direction}, ${USERS_ALIAS}.id ASC`);
+}
+
+/** Keyset pagination: the users strictly after `key` in the page's order (no OFFSET). */
+function keysetAfter({ sort }: UsersPage, key: SortKey): Sql {
+  const id = sql.raw(`${USERS_ALIAS}.id`);
+  const afterId = param(key.id, 'String');
+  if (sort.by === 'id') return sql`${id} ${sql.raw(sort.order === 'asc' ? '>' : '<')} ${afterId}`;
+  const column = sql.raw(`${USERS_ALIAS}.${sort.by}`);
+  if (key.missing) return sql`(${column} IS NULL AND ${id} > ${afterId})`;
+  const value = param(sort.by === 'created_at' || sort.by === 'last_activity_at' ? toWarehouseTimeText(key.value) : key.value, SORT_TYPES[sort.by]);
+  const beyond = sort.order === 'asc' ? '>' : '<';
+  return sql`(${column} IS NULL OR ${column} ${sql.raw(beyond)} ${value} OR (${column} = ${value} AND ${id} > ${afterId}))`;
+}
+
+function toWarehouseTimeText(value: string | number | null): string {
+  return typeof value === 'string' && value.includes('T') ? toWarehouseTime(Date.parse(value)) : String(value);
+}
+

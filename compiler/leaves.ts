@@ -1,0 +1,151 @@
+/**
+ * Each leaf condition as SQL. Profile conditions (native and custom
+ * attributes) are predicates on the user's row. Behavioural ones (events,
+ * experiences, answers) are a filter on the rows of their table, aggregates
+ * of those rows per user, and a test of the aggregates — which the planner
+ * either evaluates in one pass over the table for every condition at once,
+ * or as a subquery of its own.
+ */
+import { encodeKey } from '../model/keys.js';
+import { compare, dynamicValues, inRange, jsonKey, numberHolds, type FieldValues } from './comparisons.js';
+import { join, param, sql, type Sql } from './sql.js';
+import { inLast, windowRange } from './time.js';
+import type { AnswerCondition, Comparison, CustomAttributeCondition, EventCondition, ExperienceCondition, Leaf, NativeAttribute } from './tree.js';
+
+export type BehaviourTable = 'events' | 'interactions' | 'answers';
+
+export interface Behaviour {
+  readonly table: BehaviourTable;
+  /** Which rows of the table the condition looks at (table columns unqualified). */
+  readonly rows: Sql;
+  /** Aggregates over those rows, per user; each already restricted to `rows`. */
+  readonly aggregates: readonly Sql[];
+  /** The condition, given the aggregates' values. */
+  test(values: readonly Sql[]): Sql;
+  /** Whether the condition holds for a user without any such row (e.g. "did not perform"). */
+  readonly holdsWithoutRows: boolean;
+}
+
+export type LeafSql = { readonly kind: 'profile'; readonly predicate: Sql } | ({ readonly kind: 'behaviour' } & Behaviour);
+
+export const USERS_ALIAS = 'u';
+const u = (column: string) => sql.raw(`${USERS_ALIAS}.${column}`);
+
+export function leafSql(leaf: Leaf, nowMs: number): LeafSql {
+  switch (leaf.kind) {
+    case 'attribute':
+      return { kind: 'profile', predicate: compare(nativeValues(leaf.attribute), leaf.comparison, nowMs) };
+    case 'custom_attribute':
+      return { kind: 'profile', predicate: customAttribute(leaf, nowMs) };
+    case 'event':
+      return { kind: 'behaviour', ...event(leaf, nowMs) };
+    case 'experience':
+      return { kind: 'behaviour', ...experience(leaf, nowMs) };
+    case 'answer':
+      return { kind: 'behaviour', ...answer(leaf, nowMs) };
+  }
+}
+
+/** The typed values of a native attribute (SPEC §3.1: their types are fixed). */
+function nativeValues(attribute: NativeAttribute): FieldValues {
+  const column = u(attribute);
+  switch (attribute) {
+    case 'id':
+      return { string: column, empty: sql`${column} = ''` };
+    case 'name':
+    case 'email':
+    case 'language':
+      return { string: column, empty: sql`(${column} IS NULL OR ${column} = '')` };
+    case 'created_at':
+    case 'first_seen_at':
+    case 'last_activity_at':
+      return { date: column, empty: sql`${column} IS NULL` };
+    case 'sessions':
+      return { number: sql`toFloat64(${column})`, empty: sql`${column} IS NULL` };
+    case 'tags':
+      return { list: { present: sql`true`, items: column }, empty: sql`empty(${column})` };
+  }
+}
+
+function customAttribute(leaf: CustomAttributeCondition, nowMs: number): Sql {
+  const column = u(leaf.source === 'segmentio' ? 'traits' : 'attributes');
+  return compare(dynamicValues(jsonKey(column, encodeKey(leaf.key))), leaf.comparison, nowMs);
+}
+
+function event(leaf: EventCondition, nowMs: number): Behaviour {
+  const filters: Sql[] = [sql`source = ${param(leaf.source, 'String')}`, sql`event = ${param(leaf.event, 'String')}`];
+  for (const where of leaf.where) {
+    filters.push(compare(dynamicValues(jsonKey(sql.raw('properties'), encodeKey(where.property))), where.comparison, nowMs));
+  }
+  if (leaf.window) filters.push(inRange(sql.raw('timestamp'), windowRange(leaf.window, nowMs)));
+  const rows = join(filters, ' AND ');
+  const c = leaf.comparison;
+  const measure = leaf.measure;
+  switch (measure.kind) {
+    case 'count':
+    case 'distinct_days': {
+      const aggregate = measure.kind === 'count' ? sql`countIf(${rows})` : sql`uniqExactIf(toDate(timestamp), ${rows})`;
+      return measured('events', rows, [aggregate], ([x]) => compareNumber(zeroWithoutRows(x!), c), holdsForZero(c));
+    }
+    case 'sum': {
+      const n = dynamicValues(jsonKey(sql.raw('properties'), encodeKey(measure.property))).number!;
+      return measured('events', rows, [sql`sumIf(${n}, ${rows} AND ${n} IS NOT NULL)`], ([x]) => compareNumber(zeroWithoutRows(x!), c), holdsForZero(c));
+    }
+    case 'avg':
+    case 'min':
+    case 'max': {
+      // Over the numeric values only; with none, the measure is missing and matches nothing.
+      const n = dynamicValues(jsonKey(sql.raw('properties'), encodeKey(measure.property))).number!;
+      const numeric = sql`${rows} AND ${n} IS NOT NULL`;
+      return measured('events', rows, [sql`countIf(${numeric})`, sql`${sql.raw(measure.kind)}If(${n}, ${numeric})`],
+        ([count, x]) => sql`${count} > 0 AND ${compareNumber(sql`toFloat64(${x})`, c)}`, false);
+    }
+    case 'first_time':
+    case 'last_time': {
+      const aggregate = measure.kind === 'first_time' ? sql`minIf(timestamp, ${rows})` : sql`maxIf(timestamp, ${rows})`;
+      return measured('events', rows, [sql`countIf(${rows})`, aggregate],
+        ([count, t]) => sql`${count} > 0 AND ${compare({ date: t!, empty: sql`false` }, c, nowMs)}`, false);
+    }
+  }
+}
+
+function experience(leaf: ExperienceCondition, nowMs: number): Behaviour {
+  const negative = leaf.interaction.startsWith('not_');
+  const interaction = negative ? leaf.interaction.slice(4) : leaf.interaction;
+  const filters = [sql`experience = ${param(leaf.experience, 'String')}`, sql`interaction = ${param(interaction, 'String')}`];
+  if (leaf.within) filters.push(inRange(sql.raw('timestamp'), inLast(leaf.within, nowMs)));
+  const rows = join(filters, ' AND ');
+  return measured('interactions', rows, [sql`countIf(${rows})`], ([n]) => sql`${n} ${sql.raw(negative ? '=' : '>')} 0`, negative);
+}
+
+function answer(leaf: AnswerCondition, nowMs: number): Behaviour {
+  const filters = [sql`experience = ${param(leaf.experience, 'String')}`, sql`step = ${param(leaf.step, 'String')}`];
+  if (leaf.within) filters.push(inRange(sql.raw('timestamp'), inLast(leaf.within, nowMs)));
+  const rows = join(filters, ' AND ');
+  const spec = leaf.answer;
+  if (spec.operator !== 'compare') {
+    const answered = spec.operator === 'answered';
+    return measured('answers', rows, [sql`countIf(${rows})`], ([n]) => sql`${n} ${sql.raw(answered ? '>' : '=')} 0`, !answered);
+  }
+  // The latest answer; only respondents match, a negative meaning "answered, and the positive does not hold".
+  return measured('answers', rows, [sql`countIf(${rows})`, sql`argMaxIf(value, timestamp, ${rows})`],
+    ([n, latest]) => sql`${n} > 0 AND ${compare(dynamicValues(latest!), spec.comparison, nowMs)}`, false);
+}
+
+function measured(table: BehaviourTable, rows: Sql, aggregates: Sql[], test: (values: readonly Sql[]) => Sql, holdsWithoutRows: boolean): Behaviour {
+  return { table, rows, aggregates, test, holdsWithoutRows };
+}
+
+/** Measures are never compared with rule 2: a plain comparison, false when the value is NULL. */
+function compareNumber(x: Sql, c: Comparison): Sql {
+  return compare({ number: x, empty: sql`false` }, c, 0);
+}
+
+/** count, distinct_days and sum are 0 for a user without rows (a LEFT JOIN gives NULL for a Nullable sum). */
+function zeroWithoutRows(x: Sql): Sql {
+  return sql`ifNull(toFloat64(${x}), 0)`;
+}
+
+function holdsForZero(c: Comparison): boolean {
+  return c.type === 'number' && numberHolds(c, 0);
+}

@@ -1,0 +1,165 @@
+/**
+ * Normalization: small pure passes from a validated tree to the one the
+ * planner receives. Each returns a new tree and preserves meaning exactly.
+ */
+import { CompileError } from './errors.js';
+import type { Comparison, Condition, Group, Leaf, Node } from './tree.js';
+import { validateTree } from './validate.js';
+
+export const MAX_DEPTH = 20;
+export const MAX_CONDITIONS = 1000;
+
+/** A saved segment's condition tree (raw JSON), or undefined when the project has no such segment. */
+export type SegmentResolver = (id: string) => unknown | undefined;
+
+/** The tree the planner works on: nested segments expanded, so only leaves and groups. */
+export interface PlannedGroup extends Omit<Group, 'conditions'> {
+  readonly conditions: readonly PlannedNode[];
+}
+export type PlannedNode = PlannedGroup | Leaf;
+
+export function normalize(tree: Group, resolve: SegmentResolver): PlannedGroup {
+  const expanded = expandSegments(tree, resolve, []);
+  checkLimits(expanded);
+  return pushNegation(dedupe(flatten(dropEmpty(expanded)))) as PlannedGroup;
+}
+
+/**
+ * Replaces each `segment` condition by that segment's tree as it stands now
+ * (negated for `not_in`). A segment reached again along its own expansion is
+ * a cycle (A → B → A, A → A).
+ */
+export function expandSegments(node: Node, resolve: SegmentResolver, stack: readonly string[]): PlannedNode {
+  if (node.kind === 'group') return { ...node, conditions: node.conditions.map((c) => expandSegments(c, resolve, stack)) };
+  if (node.kind !== 'segment') return node;
+  if (stack.includes(node.segment)) {
+    throw new CompileError('segment_cycle', `segment ${JSON.stringify(node.segment)} refers to itself through ${[...stack, node.segment].join(' → ')}`, `${node.path}/segment`);
+  }
+  const raw = resolve(node.segment);
+  if (raw === undefined) throw new CompileError('unknown_segment', `no segment ${JSON.stringify(node.segment)} in this project`, `${node.path}/segment`);
+  const nested = validateTree(raw, node.path);
+  const inner = expandSegments(nested, resolve, [...stack, node.segment]) as PlannedGroup;
+  return node.operator === 'in' ? inner : { ...inner, negate: !inner.negate };
+}
+
+/** SPEC §3.6: at most 20 levels of groups and 1000 conditions, nested segments included. */
+export function checkLimits(tree: PlannedNode): void {
+  let conditions = 0;
+  const visit = (node: PlannedNode, depth: number) => {
+    if (node.kind !== 'group') {
+      if (++conditions > MAX_CONDITIONS) throw new CompileError('too_complex', `more than ${MAX_CONDITIONS} conditions (nested segments included)`, node.path);
+      return;
+    }
+    if (depth > MAX_DEPTH) throw new CompileError('too_complex', `groups nested deeper than ${MAX_DEPTH} levels (nested segments included)`, node.path);
+    for (const child of node.conditions) visit(child, depth + 1);
+  };
+  visit(tree, 1);
+}
+
+/** An empty group — after removing its empty sub-groups — is ignored, negated or not. The root stays (empty = everyone). */
+export function dropEmpty(node: PlannedNode): PlannedNode {
+  if (node.kind !== 'group') return node;
+  const conditions = node.conditions.map(dropEmpty).filter((c) => c.kind !== 'group' || c.conditions.length > 0);
+  const kept = { ...node, conditions };
+  // A negated group that became empty would mean "nobody"; the spec ignores it instead.
+  return conditions.length === 0 ? { ...kept, negate: false } : kept;
+}
+
+/** `a AND (b AND c)` → `a AND b AND c` (the builder's stacked groups); a lone child replaces its plain group. */
+export function flatten(node: PlannedNode): PlannedNode {
+  if (node.kind !== 'group') return node;
+  const conditions: PlannedNode[] = [];
+  for (const child of node.conditions.map(flatten)) {
+    if (child.kind === 'group' && !child.negate && (child.op === node.op || child.conditions.length === 1)) conditions.push(...child.conditions);
+    else conditions.push(child);
+  }
+  return { ...node, conditions };
+}
+
+/** Identical siblings are redundant under both AND and OR. */
+export function dedupe(node: PlannedNode): PlannedNode {
+  if (node.kind !== 'group') return node;
+  const seen = new Set<string>();
+  const conditions: PlannedNode[] = [];
+  for (const child of node.conditions.map(dedupe)) {
+    const key = meaning(child);
+    if (!seen.has(key)) {
+      seen.add(key);
+      conditions.push(child);
+    }
+  }
+  return { ...node, conditions };
+}
+
+/** A node's meaning, without where it came from. */
+export function meaning(node: PlannedNode): string {
+  return JSON.stringify(node, (k, v) => (k === 'path' ? undefined : v));
+}
+
+/**
+ * De Morgan: NOT (a AND b) → (NOT a) OR (NOT b), when every condition below
+ * has an exact complement operator, so the negation disappears into the
+ * leaves (`is` ↔ `is_not`, `seen` ↔ `not_seen`, `count gte 1` ↔ `count lt 1`…)
+ * and each leaf can be planned on its own.
+ */
+export function pushNegation(node: PlannedNode): PlannedNode {
+  if (node.kind !== 'group') return node;
+  const conditions = node.conditions.map(pushNegation);
+  if (node.negate && conditions.length > 0 && conditions.every(complementable)) {
+    return { ...node, negate: false, op: node.op === 'and' ? 'or' : 'and', conditions: conditions.map(complement) };
+  }
+  return { ...node, conditions };
+}
+
+const STRING_COMPLEMENTS = { is: 'is_not', is_not: 'is', contains: 'not_contains', not_contains: 'contains', in: 'not_in', not_in: 'in' } as const;
+const LIST_COMPLEMENTS = { includes: 'excludes', excludes: 'includes' } as const;
+const EMPTY_COMPLEMENTS = { is_empty: 'is_not_empty', is_not_empty: 'is_empty' } as const;
+const NUMBER_COMPLEMENTS = { eq: 'neq', neq: 'eq' } as const;
+/** For measures that are never missing (count, distinct_days, sum) every comparison has a complement. */
+const MEASURE_COMPLEMENTS = { eq: 'neq', neq: 'eq', gt: 'lte', lte: 'gt', gte: 'lt', lt: 'gte' } as const;
+const INTERACTION_COMPLEMENTS = {
+  seen: 'not_seen', not_seen: 'seen', completed: 'not_completed', not_completed: 'completed', dismissed: 'not_dismissed', not_dismissed: 'dismissed',
+} as const;
+
+function complementOf(c: Comparison, measureNeverMissing = false): Comparison | undefined {
+  const op = c.operator as string;
+  if (c.type === 'string' && op in STRING_COMPLEMENTS) return { ...c, operator: STRING_COMPLEMENTS[op as keyof typeof STRING_COMPLEMENTS] } as Comparison;
+  if (c.type === 'list' && op in LIST_COMPLEMENTS) return { ...c, operator: LIST_COMPLEMENTS[op as keyof typeof LIST_COMPLEMENTS] } as Comparison;
+  if (c.type === 'empty') return { ...c, operator: EMPTY_COMPLEMENTS[c.operator] };
+  if (c.type === 'number' && c.operator !== 'between') {
+    const table: Record<string, string> = measureNeverMissing ? MEASURE_COMPLEMENTS : NUMBER_COMPLEMENTS;
+    if (op in table) return { ...c, operator: table[op] } as Comparison;
+  }
+  return undefined;
+}
+
+function complementable(node: PlannedNode): boolean {
+  return node.kind === 'group' ? !node.negate && node.conditions.every(complementable) : complementLeaf(node) !== undefined;
+}
+
+function complement(node: PlannedNode): PlannedNode {
+  if (node.kind === 'group') return { ...node, op: node.op === 'and' ? 'or' : 'and', conditions: node.conditions.map(complement) };
+  return complementLeaf(node)!;
+}
+
+function complementLeaf(leaf: Leaf): Leaf | undefined {
+  switch (leaf.kind) {
+    case 'attribute':
+    case 'custom_attribute': {
+      const comparison = complementOf(leaf.comparison);
+      return comparison && { ...leaf, comparison };
+    }
+    case 'event': {
+      const neverMissing = leaf.measure.kind === 'count' || leaf.measure.kind === 'distinct_days' || leaf.measure.kind === 'sum';
+      const comparison = neverMissing ? complementOf(leaf.comparison, true) : undefined;
+      return comparison && { ...leaf, comparison };
+    }
+    case 'experience':
+      return { ...leaf, interaction: INTERACTION_COMPLEMENTS[leaf.interaction] };
+    case 'answer':
+      if (leaf.answer.operator === 'compare') return undefined;
+      return { ...leaf, answer: { operator: leaf.answer.operator === 'answered' ? 'not_answered' : 'answered' } };
+  }
+}
+
+export type { Condition };

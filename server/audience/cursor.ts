@@ -1,0 +1,48 @@
+/**
+ * Opaque, tamper-checked keyset cursors: the sort key of the last user of a
+ * page, the `now` the first page was evaluated at (so every page sees the
+ * same audience), and a fingerprint of the request they belong to, signed
+ * with HMAC-SHA256.
+ */
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { SortKey } from '../../compiler/index.js';
+import { errors } from '../errors.js';
+
+export interface CursorState {
+  after: SortKey;
+  now: string;
+  /** Fingerprint of the conditions and sort the cursor was made for. */
+  request: string;
+}
+
+export class Cursors {
+  constructor(private readonly secret: Buffer) {}
+
+  static fromKeys(apiKeys: ReadonlyMap<string, string>): Cursors {
+    return new Cursors(createHash('sha256').update('segments cursors\0').update([...apiKeys].flat().join('\0')).digest());
+  }
+
+  static fingerprint(...parts: unknown[]): string {
+    return createHash('sha256').update(JSON.stringify(parts)).digest('base64url').slice(0, 22);
+  }
+
+  encode(project: string, state: CursorState): string {
+    const body = Buffer.from(JSON.stringify(state)).toString('base64url');
+    return `${body}.${this.sign(project, body)}`;
+  }
+
+  decode(project: string, cursor: string, request: string): CursorState {
+    const [body, signature] = cursor.split('.');
+    const expected = body ? this.sign(project, body) : '';
+    if (!body || !signature || signature.length !== expected.length || !timingSafeEqual(Buffer.from(signature), Buffer.from(expected))) {
+      throw errors.invalidRequest('cursor is not one this server issued', '/cursor');
+    }
+    const state = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as CursorState;
+    if (state.request !== request) throw errors.invalidRequest('cursor belongs to other conditions or another sort', '/cursor');
+    return state;
+  }
+
+  private sign(project: string, body: string): string {
+    return createHmac('sha256', this.secret).update(project).update('\0').update(body).digest('base64url');
+  }
+}

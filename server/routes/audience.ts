@@ -1,0 +1,118 @@
+/**
+ * SPEC §4 "Audiences": on-the-fly trees — the builder's Apply preview and the
+ * Users filter. `now` on every route (default: the server's clock).
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import { SORT_FIELDS, STRATEGIES, type SortField, type Strategy } from '../../compiler/index.js';
+import { prettySql } from '../../compiler/pretty.js';
+import { parseTimestamp } from '../../model/time.js';
+import { timestamp } from '../../model/schemas.js';
+import type { Audiences } from '../audience/audiences.js';
+import { Cursors } from '../audience/cursor.js';
+
+export const conditionsSchema = {
+  type: 'object',
+  description: 'A condition tree (SPEC §3): a group { op, conditions, negate? } of conditions and groups. See docs/conditions.md.',
+  additionalProperties: true,
+} as const;
+
+const evaluation = {
+  conditions: conditionsSchema,
+  now: { ...timestamp, description: 'the instant conditions are evaluated at (default: now)' },
+  strategy: { type: 'string', enum: STRATEGIES, description: 'plan strategy (default single_pass; naive for comparison)' },
+} as const;
+
+interface EvaluationBody {
+  conditions: unknown;
+  now?: string;
+  strategy?: Strategy;
+}
+
+const userSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' }, name: { type: ['string', 'null'] }, email: { type: ['string', 'null'] }, language: { type: ['string', 'null'] },
+    created_at: { type: ['string', 'null'] }, first_seen_at: { type: ['string', 'null'] }, last_activity_at: { type: ['string', 'null'] },
+    sessions: { type: ['number', 'null'] }, tags: { type: ['array', 'null'], items: { type: 'string' } },
+    attributes: { type: 'object', additionalProperties: true }, traits: { type: 'object', additionalProperties: true },
+  },
+} as const;
+
+export const audienceRoutes: FastifyPluginAsync<{ audiences: Audiences; cursors: Cursors }> = async (app, { audiences, cursors }) => {
+  const instant = (text: string | undefined) => (text === undefined ? new Date() : new Date(parseTimestamp(text)!));
+
+  app.post<{ Body: EvaluationBody }>('/audience/count', {
+    schema: {
+      summary: 'Count the users matching a condition tree',
+      tags: ['audiences'],
+      body: { type: 'object', required: ['conditions'], additionalProperties: false, properties: evaluation },
+      response: { 200: { type: 'object', properties: { count: { type: 'integer' } } } },
+    },
+  }, async (request) => ({
+    count: await audiences.count({ project: request.project, conditions: request.body.conditions, now: instant(request.body.now), strategy: request.body.strategy }),
+  }));
+
+  app.post<{ Body: EvaluationBody & { limit: number; cursor?: string; sort: { by: SortField; order: 'asc' | 'desc' } } }>('/audience/users', {
+    schema: {
+      summary: 'A page of the users matching a condition tree (keyset pagination: follow next_cursor with the same body)',
+      tags: ['audiences'],
+      body: {
+        type: 'object', required: ['conditions'], additionalProperties: false,
+        properties: {
+          ...evaluation,
+          limit: { type: 'integer', minimum: 1, maximum: 1000, default: 50 },
+          cursor: { type: 'string', maxLength: 4096 },
+          sort: {
+            type: 'object', additionalProperties: false, default: { by: 'id', order: 'asc' },
+            properties: { by: { type: 'string', enum: SORT_FIELDS, default: 'id' }, order: { type: 'string', enum: ['asc', 'desc'], default: 'asc' } },
+          },
+        },
+      },
+      response: { 200: { type: 'object', properties: { users: { type: 'array', items: userSchema }, next_cursor: { type: ['string', 'null'] } } } },
+    },
+  }, async (request) => {
+    const { conditions, limit, sort, cursor } = request.body;
+    const fingerprint = Cursors.fingerprint(conditions, sort, request.body.strategy ?? null);
+    const state = cursor === undefined ? undefined : cursors.decode(request.project, cursor, fingerprint);
+    const now = request.body.now ?? state?.now ?? new Date().toISOString();
+    const page = await audiences.users({
+      project: request.project, conditions, now: instant(now), strategy: request.body.strategy, sort, limit, after: state?.after,
+    });
+    return {
+      users: page.users,
+      next_cursor: page.next ? cursors.encode(request.project, { after: page.next, now, request: fingerprint }) : null,
+    };
+  });
+
+  app.post<{ Body: EvaluationBody & { kind: 'count' | 'users' | 'filter'; explain: boolean } }>('/audience/sql', {
+    schema: {
+      summary: 'The exact SQL that would run for a condition tree, its parameters, a readable version and optionally EXPLAIN',
+      tags: ['audiences'],
+      body: {
+        type: 'object', required: ['conditions'], additionalProperties: false,
+        properties: {
+          ...evaluation,
+          kind: { type: 'string', enum: ['count', 'users', 'filter'], default: 'count' },
+          explain: { type: 'boolean', default: false },
+        },
+      },
+      response: {
+        200: {
+          type: 'object',
+          properties: { sql: { type: 'string' }, params: { type: 'object', additionalProperties: true }, pretty: { type: 'string' }, explain: { type: 'string' } },
+        },
+      },
+    },
+  }, async (request) => {
+    const { kind, explain } = request.body;
+    const evaluationOf = { project: request.project, conditions: request.body.conditions, now: instant(request.body.now), strategy: request.body.strategy };
+    const query = kind === 'users' ? { kind, sort: { by: 'id' as const, order: 'asc' as const }, limit: 50 } : { kind };
+    const compiled = await audiences.compile(evaluationOf, query);
+    return {
+      sql: compiled.sql,
+      params: compiled.params,
+      pretty: prettySql(compiled.sql),
+      ...(explain ? { explain: await audiences.explain(compiled) } : {}),
+    };
+  });
+};
