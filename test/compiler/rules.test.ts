@@ -1,0 +1,246 @@
+/**
+ * The named edge cases of SPEC §3, one test each, through the HTTP endpoints
+ * on both plan strategies.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { call, KEYS, testApp } from '../support/api.js';
+import { openTestWarehouse } from '../support/warehouse.js';
+import { ingest } from '../support/ingest.js';
+import type { Warehouse } from '../../server/warehouse/warehouse.js';
+import { STRATEGIES } from '../../compiler/index.js';
+import { toJsonLines } from '../../server/ingest/rows.js';
+
+let app: FastifyInstance;
+let warehouse: Warehouse;
+let dispose: () => Promise<void>;
+const NOW = '2026-03-31T12:00:00.000Z';
+
+beforeAll(async () => {
+  ({ warehouse, dispose } = await openTestWarehouse());
+  app = await testApp(warehouse);
+  const ids = ['active', 'buyer', 'lurker', 'newbie', 'quiet'];
+  await ingest(warehouse, 'alpha', {
+    users: ids.map((id) => ({ id })) as never,
+    deleted: [{ id: 'gone' }] as never,
+    events: [
+      { user_id: 'active', source: 'api', event: 'login', timestamp: '2026-03-30T09:00:00.000Z' },
+      { user_id: 'active', source: 'api', event: 'login', timestamp: '2026-03-30T10:00:00.000Z' },
+      { user_id: 'active', source: 'api', event: 'login', timestamp: '2026-03-01T10:00:00.000Z' },
+      { user_id: 'buyer', source: 'api', event: 'purchase', timestamp: '2026-02-28T12:00:00.000Z', properties: { amount: 10, plan: 'pro' } },
+      { user_id: 'buyer', source: 'api', event: 'purchase', timestamp: '2026-02-28T11:59:59.999Z', properties: { amount: 20.5, plan: 'free' } },
+      { user_id: 'buyer', source: 'api', event: 'purchase', timestamp: '2026-01-10T00:00:00.000Z', properties: { amount: 'n/a' } },
+      { user_id: 'lurker', source: 'api', event: 'purchase', timestamp: '2026-03-01T00:00:00.000Z', properties: { plan: 'pro' } },
+      { user_id: 'lurker', source: 'jimo', event: 'login', timestamp: '2026-03-01T00:00:00.000Z' },
+      { user_id: 'gone', source: 'api', event: 'login', timestamp: '2026-03-30T00:00:00.000Z' },
+      { user_id: 'not-yet', source: 'api', event: 'login', timestamp: '2026-03-30T00:00:00.000Z' },
+    ] as never,
+    interactions: [
+      { user_id: 'active', experience: 'tour', interaction: 'seen', timestamp: '2026-03-30T00:00:00.000Z' },
+      { user_id: 'active', experience: 'tour', interaction: 'completed', timestamp: '2026-03-30T00:00:00.000Z' },
+      { user_id: 'lurker', experience: 'tour', interaction: 'seen', timestamp: '2025-01-01T00:00:00.000Z' },
+    ] as never,
+    answers: [
+      { user_id: 'active', experience: 'nps', step: 'score', value: 10, timestamp: '2026-01-01T00:00:00.000Z' },
+      { user_id: 'active', experience: 'nps', step: 'score', value: 6, timestamp: '2026-03-01T00:00:00.000Z' },
+      { user_id: 'buyer', experience: 'nps', step: 'score', value: 9, timestamp: '2026-03-01T00:00:00.000Z' },
+      { user_id: 'lurker', experience: 'nps', step: 'score', value: 'great', timestamp: '2026-03-01T00:00:00.000Z' },
+    ] as never,
+  });
+});
+afterAll(async () => {
+  await app?.close();
+  await dispose?.();
+});
+
+async function members(...conditions: object[]): Promise<string[]> {
+  const tree = { op: 'and', conditions };
+  const results = await Promise.all(STRATEGIES.map(async (strategy) => {
+    const response = await call(app, 'POST', '/v1/audience/users', { conditions: tree, now: NOW, limit: 1000, strategy });
+    expect(response.status, JSON.stringify(response.body)).toBe(200);
+    return (response.body.users as Array<{ id: string }>).map((u) => u.id).sort();
+  }));
+  expect(results[1], 'naive agrees with single_pass').toEqual(results[0]);
+  const count = await call(app, 'POST', '/v1/audience/count', { conditions: tree, now: NOW });
+  expect(count.body.count).toBe(results[0]!.length);
+  return results[0]!;
+}
+
+const event = (rest: object) => ({ type: 'event', source: 'api', ...rest });
+
+describe('SPEC §3 groups', () => {
+  it('a root without conditions matches every user of the project (and only existing ones)', async () => {
+    expect(await members()).toEqual(['active', 'buyer', 'lurker', 'newbie', 'quiet']);
+  });
+
+  it('an empty group, even negated or nested in empty groups, is ignored', async () => {
+    expect(await members({ op: 'or', negate: true, conditions: [{ op: 'and', conditions: [] }] }, event({ event: 'purchase' }))).toEqual(['buyer', 'lurker']);
+  });
+
+  it('negate takes the complement of a group', async () => {
+    expect(await members({ op: 'or', negate: true, conditions: [event({ event: 'purchase' }), event({ event: 'login' })] })).toEqual(['newbie', 'quiet']);
+  });
+});
+
+describe('SPEC §3.3 events', () => {
+  it('defaults to "performed at least once"', async () => {
+    expect(await members(event({ event: 'login' }))).toEqual(['active']);
+  });
+
+  it('"did not perform" (count eq 0) includes users with no events at all, never deleted ones', async () => {
+    expect(await members(event({ event: 'login', operator: 'eq', value: 0 }))).toEqual(['buyer', 'lurker', 'newbie', 'quiet']);
+  });
+
+  it('identifies an event by (source, event)', async () => {
+    expect(await members({ type: 'event', source: 'jimo', event: 'login' })).toEqual(['lurker']);
+  });
+
+  it('applies every where filter', async () => {
+    expect(await members(event({ event: 'purchase', where: [{ property: 'plan', operator: 'is', value: 'pro' }, { property: 'amount', operator: 'gt', value: 5 }] }))).toEqual(['buyer']);
+    expect(await members(event({ event: 'purchase', where: [{ property: 'plan', operator: 'is_not', value: 'pro' }] }))).toEqual(['buyer']);
+  });
+
+  it('windows: in_last with calendar months (31 March − 1 month = 28 February, same time of day)', async () => {
+    // 2026-02-28T12:00 is in, 11:59:59.999 is not: 2 purchases of buyer become 1.
+    expect(await members(event({ event: 'purchase', window: { in_last: { amount: 1, unit: 'months' } }, operator: 'eq', value: 1 }))).toEqual(['buyer', 'lurker']);
+    expect(await members(event({ event: 'purchase', window: { in_last: { amount: 1, unit: 'months' } }, operator: 'gte', value: 2 }))).toEqual([]);
+  });
+
+  it('windows: more_than_ago, between with a date-only end including that whole day, before and after', async () => {
+    expect(await members(event({ event: 'purchase', window: { more_than_ago: { amount: 1, unit: 'months' } } }))).toEqual(['buyer']);
+    expect(await members(event({ event: 'purchase', window: { between: ['2026-02-28', '2026-02-28'] }, operator: 'eq', value: 2 }))).toEqual(['buyer']);
+    expect(await members(event({ event: 'purchase', window: { before: '2026-02-28' } }))).toEqual(['buyer']);
+    expect(await members(event({ event: 'purchase', window: { after: '2026-02-28' } }))).toEqual(['lurker']);
+  });
+
+  it('distinct_days counts UTC days', async () => {
+    expect(await members(event({ event: 'login', measure: 'distinct_days', operator: 'eq', value: 2 }))).toEqual(['active']);
+  });
+
+  it('sum adds the numeric values only, and is 0 without events', async () => {
+    expect(await members(event({ event: 'purchase', measure: { sum: 'amount' }, operator: 'eq', value: 30.5 }))).toEqual(['buyer']);
+    expect(await members(event({ event: 'purchase', measure: { sum: 'amount' }, operator: 'lt', value: 1 }))).toEqual(['active', 'lurker', 'newbie', 'quiet']);
+  });
+
+  it('avg / min / max are missing without numeric values, and a missing measure matches no operator, neq included', async () => {
+    expect(await members(event({ event: 'purchase', measure: { avg: 'amount' }, operator: 'eq', value: 15.25 }))).toEqual(['buyer']);
+    expect(await members(event({ event: 'purchase', measure: { min: 'amount' }, operator: 'eq', value: 10 }))).toEqual(['buyer']);
+    expect(await members(event({ event: 'purchase', measure: { max: 'amount' }, operator: 'neq', value: 1 }))).toEqual(['buyer']);
+  });
+
+  it('first_time / last_time take date operators and are missing without events', async () => {
+    expect(await members(event({ event: 'purchase', measure: 'first_time', operator: 'before', value: '2026-02-01' }))).toEqual(['buyer']);
+    expect(await members(event({ event: 'purchase', measure: 'last_time', operator: 'on', value: '2026-03-01' }))).toEqual(['lurker']);
+    expect(await members(event({ event: 'login', measure: 'last_time', operator: 'more_than_ago', value: { amount: 1, unit: 'days' } }))).toEqual(['active']);
+    expect(await members(event({ event: 'login', measure: 'last_time', operator: 'more_than_ago', value: { amount: 2, unit: 'days' } }))).toEqual([]);
+  });
+
+  it("counts a user's events logged before the user was identified", async () => {
+    expect(await members({ type: 'attribute', attribute: 'id', operator: 'is', value: 'not-yet' })).toEqual([]);
+    await call(app, 'POST', '/v1/users', { users: [{ id: 'not-yet' }] });
+    expect(await members(event({ event: 'login', window: { in_last: { amount: 7, unit: 'days' } } }))).toEqual(['active', 'not-yet']);
+    await call(app, 'DELETE', '/v1/users/not-yet');
+  });
+});
+
+describe('SPEC §3.4 experiences and answers', () => {
+  it('seen / not_seen, not_ being the exact complement (users without interactions included)', async () => {
+    expect(await members({ type: 'experience', experience: 'tour', interaction: 'seen' })).toEqual(['active', 'lurker']);
+    expect(await members({ type: 'experience', experience: 'tour', interaction: 'not_seen' })).toEqual(['buyer', 'newbie', 'quiet']);
+    expect(await members({ type: 'experience', experience: 'tour', interaction: 'not_completed' })).toEqual(['buyer', 'lurker', 'newbie', 'quiet']);
+  });
+
+  it('within reads as in_last', async () => {
+    expect(await members({ type: 'experience', experience: 'tour', interaction: 'seen', within: { amount: 30, unit: 'days' } })).toEqual(['active']);
+  });
+
+  it('answered / not_answered', async () => {
+    expect(await members({ type: 'answer', experience: 'nps', step: 'score', operator: 'answered' })).toEqual(['active', 'buyer', 'lurker']);
+    expect(await members({ type: 'answer', experience: 'nps', step: 'score', operator: 'not_answered' })).toEqual(['newbie', 'quiet']);
+  });
+
+  it('compares the latest answer only, and only respondents match, negatives included', async () => {
+    expect(await members({ type: 'answer', experience: 'nps', step: 'score', operator: 'gte', value: 9 })).toEqual(['buyer']);
+    expect(await members({ type: 'answer', experience: 'nps', step: 'score', operator: 'neq', value: 9 })).toEqual(['active', 'lurker']);
+    expect(await members({ type: 'answer', experience: 'nps', step: 'score', operator: 'is_not', value: 'great' })).toEqual(['active', 'buyer']);
+  });
+
+  it('the latest answer inside within', async () => {
+    expect(await members({ type: 'answer', experience: 'nps', step: 'score', operator: 'eq', value: 10, within: { amount: 6, unit: 'months' } })).toEqual([]);
+  });
+});
+
+describe('SPEC §3.5 nested segments', () => {
+  beforeAll(async () => {
+    const segment = (id: string, conditions: object) => ({
+      project: 'alpha', id, name: id, description: '', badge: '{}', conditions: JSON.stringify(conditions),
+      created_at: '2026-01-01 00:00:00.000', updated_at: '2026-01-01 00:00:00.000', version: 1,
+    });
+    await warehouse.insert({ table: 'segments', format: 'JSONEachRow' }, toJsonLines([
+      segment('buyers', { op: 'and', conditions: [event({ event: 'purchase' })] }),
+      segment('pro_buyers', { op: 'and', conditions: [{ type: 'segment', segment: 'buyers', operator: 'in' }, event({ event: 'purchase', where: [{ property: 'plan', operator: 'is', value: 'pro' }] })] }),
+      segment('loop_a', { op: 'and', conditions: [{ type: 'segment', segment: 'loop_b', operator: 'in' }] }),
+      segment('loop_b', { op: 'and', conditions: [{ type: 'segment', segment: 'loop_a', operator: 'not_in' }] }),
+      segment('self', { op: 'and', conditions: [{ type: 'segment', segment: 'self', operator: 'in' }] }),
+    ]));
+  });
+
+  it('in matches the members of the saved segment as it stands now; not_in the complement', async () => {
+    expect(await members({ type: 'segment', segment: 'pro_buyers', operator: 'in' })).toEqual(['buyer', 'lurker']);
+    expect(await members({ type: 'segment', segment: 'buyers', operator: 'not_in' })).toEqual(['active', 'newbie', 'quiet']);
+  });
+
+  it('an unknown segment is a 422 unknown_segment naming the node', async () => {
+    const response = await call(app, 'POST', '/v1/audience/count', { conditions: { op: 'and', conditions: [{ type: 'segment', segment: 'nope', operator: 'in' }] } });
+    expect(response).toMatchObject({ status: 422, body: { error: { code: 'unknown_segment', path: '/conditions/0/segment' } } });
+  });
+
+  it('a segment of another project is unknown here', async () => {
+    const response = await call(app, 'POST', '/v1/audience/count', { conditions: { op: 'and', conditions: [{ type: 'segment', segment: 'buyers', operator: 'in' }] } }, KEYS.beta);
+    expect(response.status).toBe(422);
+  });
+
+  it('a cycle (A → B → A, or A → A) is a 422 segment_cycle', async () => {
+    for (const id of ['loop_a', 'self']) {
+      const response = await call(app, 'POST', '/v1/audience/count', { conditions: { op: 'and', conditions: [{ type: 'segment', segment: id, operator: 'in' }] } });
+      expect(response).toMatchObject({ status: 422, body: { error: { code: 'segment_cycle' } } });
+    }
+  });
+});
+
+describe('SPEC §3.6 validation and limits', () => {
+  const bad = async (conditions: unknown) => call(app, 'POST', '/v1/audience/count', { conditions });
+  const condition = { type: 'attribute', attribute: 'name', operator: 'is', value: 'x' };
+
+  it('names the JSON pointer of the offending node', async () => {
+    const cases: Array<[unknown, string]> = [
+      [{ op: 'and', conditions: [condition, condition, { ...condition, value: 3 }] }, '/conditions/2/value'],
+      [{ op: 'and', conditions: [{ ...condition, type: 'nope' }] }, '/conditions/0/type'],
+      [{ op: 'and', conditions: [{ ...condition, attribute: 'age' }] }, '/conditions/0/attribute'],
+      [{ op: 'and', conditions: [{ ...condition, operator: 'gt' }] }, '/conditions/0/operator'],
+      [{ op: 'xor', conditions: [] }, '/op'],
+      [{ op: 'and', conditions: [{ type: 'attribute', attribute: 'created_at', operator: 'before', value: '2026-13-01' }] }, '/conditions/0/value'],
+      [{ op: 'and', conditions: [{ op: 'or', conditions: [event({ event: 'e', measure: 'first_time', operator: 'before', value: '2026-01-01', window: { in_last: { amount: 1, unit: 'days' } } })] }] }, '/conditions/0/conditions/0/window'],
+      [{ op: 'and', conditions: [{ type: 'custom_attribute', key: 'k', operator: 'in', value: [] }] }, '/conditions/0/value'],
+      [{ op: 'and', conditions: [event({ event: 'e', where: [{ property: 'p', operator: 'in_last', value: { amount: 1, unit: 'years' } }] })] }, '/conditions/0/where/0/value/unit'],
+    ];
+    for (const [conditions, path] of cases) {
+      const response = await bad(conditions);
+      expect(response.status, JSON.stringify(conditions)).toBe(400);
+      expect(response.body.error).toMatchObject({ code: 'invalid_conditions', path });
+    }
+  });
+
+  it('a tree deeper than 20 groups is a 422 too_complex', async () => {
+    let deep: object = { op: 'and', conditions: [condition] };
+    for (let i = 0; i < 20; i++) deep = { op: i % 2 ? 'and' : 'or', negate: true, conditions: [deep] };
+    expect((await bad(deep)).body.error.code).toBe('too_complex');
+  });
+
+  it('more than 1000 conditions after nested segments are expanded is a 422 too_complex', async () => {
+    const many = { op: 'or', conditions: Array.from({ length: 1001 }, (_, i) => ({ ...condition, value: `v${i}` })) };
+    expect(await bad(many)).toMatchObject({ status: 422, body: { error: { code: 'too_complex' } } });
+    const fits = { op: 'or', conditions: Array.from({ length: 1000 }, (_, i) => ({ ...condition, value: `v${i}` })) };
+    expect((await bad(fits)).status).toBe(200);
+  });
+});
