@@ -1,0 +1,138 @@
+/** SPEC §4 "Audiences": count, users (keyset pagination), sql. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { call, KEYS, testApp } from '../support/api.js';
+import { openTestWarehouse } from '../support/warehouse.js';
+import type { Warehouse } from '../../server/warehouse/warehouse.js';
+import { UserStore } from '../../server/ingest/users.js';
+import { SORT_FIELDS } from '../../compiler/index.js';
+
+let app: FastifyInstance;
+let warehouse: Warehouse;
+let dispose: () => Promise<void>;
+const everyone = { op: 'and', conditions: [] };
+const N = 57;
+
+beforeAll(async () => {
+  ({ warehouse, dispose } = await openTestWarehouse());
+  app = await testApp(warehouse);
+  // Duplicate and missing sort values on purpose: ties break by id, missing values come last.
+  await new UserStore(warehouse).upsert('alpha', Array.from({ length: N }, (_, i) => ({
+    id: `user-${String(i).padStart(3, '0')}`,
+    name: i % 7 === 0 ? null : ['Ada', 'bob', 'Álvaro', 'Zoë'][i % 4],
+    email: i % 5 === 0 ? null : `u${i % 9}@x.io`,
+    created_at: i % 6 === 0 ? null : `2026-01-${String(1 + (i % 28)).padStart(2, '0')}T00:00:00.000Z`,
+    last_activity_at: i % 3 === 0 ? null : `2026-02-0${1 + (i % 3)}T10:00:00.${String(i).padStart(3, '0')}Z`,
+    sessions: i % 4 === 0 ? null : i % 10,
+    attributes: { i },
+  })));
+  await new UserStore(warehouse).upsert('beta', [{ id: 'user-000', name: 'other project' }]);
+});
+afterAll(async () => {
+  await app?.close();
+  await dispose?.();
+});
+
+describe('POST /v1/audience/count', () => {
+  it('counts the project\'s users only', async () => {
+    expect(await call(app, 'POST', '/v1/audience/count', { conditions: everyone })).toEqual({ status: 200, body: { count: N } });
+    expect(await call(app, 'POST', '/v1/audience/count', { conditions: everyone }, KEYS.beta)).toEqual({ status: 200, body: { count: 1 } });
+  });
+
+  it('refuses a body without conditions, or with a bad now', async () => {
+    expect((await call(app, 'POST', '/v1/audience/count', {})).body.error.path).toBe('/conditions');
+    expect((await call(app, 'POST', '/v1/audience/count', { conditions: everyone, now: 'soon' })).body.error.path).toBe('/now');
+  });
+});
+
+describe('POST /v1/audience/users', () => {
+  it('returns every field of each user, a missing one as null', async () => {
+    const { body } = await call(app, 'POST', '/v1/audience/users', { conditions: everyone, limit: 1 });
+    expect(body.users[0]).toEqual({
+      id: 'user-000', name: null, email: null, language: null, created_at: null, first_seen_at: null, last_activity_at: null,
+      sessions: null, tags: null, attributes: { i: 0 }, traits: {},
+    });
+    expect(typeof body.next_cursor).toBe('string');
+  });
+
+  for (const by of SORT_FIELDS) {
+    for (const order of ['asc', 'desc'] as const) {
+      it(`visits every matching user exactly once, in order, sorted by ${by} ${order}`, async () => {
+        const seen: Array<Record<string, unknown>> = [];
+        let cursor: string | undefined;
+        for (let page = 0; page < 100; page++) {
+          const { status, body } = await call(app, 'POST', '/v1/audience/users', { conditions: everyone, limit: 8, sort: { by, order }, ...(cursor ? { cursor } : {}) });
+          expect(status).toBe(200);
+          seen.push(...body.users);
+          cursor = body.next_cursor ?? undefined;
+          if (!cursor) break;
+        }
+        expect(seen.map((u) => u.id).sort()).toEqual(Array.from({ length: N }, (_, i) => `user-${String(i).padStart(3, '0')}`));
+        const expectedOrder = [...seen].sort((a, b) => compareUsers(a, b, by, order));
+        expect(seen.map((u) => u.id)).toEqual(expectedOrder.map((u) => u.id));
+      });
+    }
+  }
+
+  it('refuses a tampered cursor and a cursor of other conditions', async () => {
+    const { body } = await call(app, 'POST', '/v1/audience/users', { conditions: everyone, limit: 2 });
+    const [data, signature] = (body.next_cursor as string).split('.');
+    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(data!, 'base64url').toString()), after: { missing: false, value: null, id: 'user-050' } })).toString('base64url');
+    expect((await call(app, 'POST', '/v1/audience/users', { conditions: everyone, cursor: `${forged}.${signature}` })).body.error).toMatchObject({ code: 'invalid_request', path: '/cursor' });
+    const other = { op: 'and', conditions: [{ type: 'attribute', attribute: 'name', operator: 'is_not_empty' }] };
+    expect((await call(app, 'POST', '/v1/audience/users', { conditions: other, cursor: body.next_cursor, limit: 2 })).status).toBe(400);
+    expect((await call(app, 'POST', '/v1/audience/users', { conditions: everyone, cursor: body.next_cursor }, KEYS.beta)).status).toBe(400);
+  });
+
+  it('bounds limit to 1–1000', async () => {
+    expect((await call(app, 'POST', '/v1/audience/users', { conditions: everyone, limit: 0 })).status).toBe(400);
+    expect((await call(app, 'POST', '/v1/audience/users', { conditions: everyone, limit: 1001 })).status).toBe(400);
+  });
+});
+
+describe('POST /v1/audience/sql', () => {
+  const tree = { op: 'and', conditions: [{ type: 'custom_attribute', key: "x'); DROP TABLE users; --", operator: 'is', value: "'; DROP TABLE users; --" }] };
+
+  it('returns the exact SQL with its parameters, and a readable version that runs the same', async () => {
+    const { body } = await call(app, 'POST', '/v1/audience/sql', { conditions: { op: 'and', conditions: [{ type: 'attribute', attribute: 'name', operator: 'is', value: 'Ada' }] } });
+    expect(body.sql).toContain('{p');
+    expect(Object.values(body.params)).toContain('Ada');
+    expect(body.pretty).toContain('/* /conditions/0 */');
+    const exact = await warehouse.query<{ count: number }>(body.sql, body.params);
+    const pretty = await warehouse.query<{ count: number }>(body.pretty, body.params);
+    expect(Number(pretty.rows[0]!.count)).toBe(Number(exact.rows[0]!.count));
+    expect(Number(exact.rows[0]!.count)).toBeGreaterThan(0);
+  });
+
+  it('never puts a value or a key into the SQL text', async () => {
+    const { body } = await call(app, 'POST', '/v1/audience/sql', { conditions: tree });
+    expect(body.sql).not.toContain('DROP');
+    expect(JSON.stringify(body.params)).toContain('DROP TABLE');
+  });
+
+  it('kind "filter" is a subquery of member ids a data engineer can embed', async () => {
+    const { body } = await call(app, 'POST', '/v1/audience/sql', { conditions: { op: 'and', conditions: [{ type: 'attribute', attribute: 'sessions', operator: 'gte', value: 5 }] }, kind: 'filter' });
+    const embedded = await warehouse.query<{ n: number }>(`SELECT count() AS n FROM users FINAL WHERE project = 'alpha' AND id IN (${body.sql})`, body.params);
+    const count = await call(app, 'POST', '/v1/audience/count', { conditions: { op: 'and', conditions: [{ type: 'attribute', attribute: 'sessions', operator: 'gte', value: 5 }] } });
+    expect(Number(embedded.rows[0]!.n)).toBe(count.body.count);
+  });
+
+  it('adds EXPLAIN indexes = 1 on request', async () => {
+    const { body } = await call(app, 'POST', '/v1/audience/sql', { conditions: everyone, explain: true });
+    expect(body.explain).toMatch(/ReadFromMergeTree/);
+  });
+});
+
+function compareUsers(a: Record<string, unknown>, b: Record<string, unknown>, by: string, order: 'asc' | 'desc'): number {
+  if (by === 'id') return (a.id! < b.id! ? -1 : 1) * (order === 'asc' ? 1 : -1);
+  const va = a[by];
+  const vb = b[by];
+  if (va === null && vb !== null) return 1;
+  if (vb === null && va !== null) return -1;
+  if (va !== null && va !== vb) {
+    // ClickHouse orders strings by bytes (UTF-8), like Buffer.compare.
+    const cmp = typeof va === 'number' ? (va as number) - (vb as number) : Buffer.compare(Buffer.from(String(va)), Buffer.from(String(vb)));
+    return order === 'asc' ? cmp : -cmp;
+  }
+  return a.id! < b.id! ? -1 : 1;
+}
