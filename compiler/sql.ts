@@ -6,7 +6,7 @@
  * compile time rather than guessed.
  */
 import {
-  DefaultQueryCompiler, DummyDriver, Kysely, SqliteAdapter, SqliteIntrospector, sql, type RawBuilder,
+  DefaultQueryCompiler, DummyDriver, Kysely, SqliteAdapter, SqliteIntrospector, sql, type CompiledQuery, type QueryId, type RawBuilder, type RootOperationNode,
 } from 'kysely';
 import type { ParamValue } from '../server/warehouse/warehouse.js';
 
@@ -26,10 +26,24 @@ export function param(value: ParamValue, type: ParamType): Sql {
 }
 
 class ClickHouseCompiler extends DefaultQueryCompiler {
+  /** The same value of the same type is bound once and referred to wherever it is used. */
+  private placeholders = new Map<string, string>();
+
+  override compileQuery(node: RootOperationNode, queryId: QueryId): CompiledQuery {
+    this.placeholders = new Map();
+    return super.compileQuery(node, queryId);
+  }
+
   protected override appendValue(parameter: unknown): void {
     if (!(parameter instanceof TypedParam)) throw new Error('a value without a ClickHouse type reached the SQL: use param(value, type)');
-    this.addParameter(parameter);
-    this.append(`{p${this.numParameters - 1}:${parameter.type}}`);
+    const key = `${parameter.type}\0${JSON.stringify(parameter.value)}`;
+    let placeholder = this.placeholders.get(key);
+    if (!placeholder) {
+      this.addParameter(parameter);
+      placeholder = `{p${this.numParameters - 1}:${parameter.type}}`;
+      this.placeholders.set(key, placeholder);
+    }
+    this.append(placeholder);
   }
 
   protected override getLeftIdentifierWrapper(): string {

@@ -1,0 +1,212 @@
+SELECT
+  count() AS count
+FROM
+  users AS u FINAL
+WHERE
+  u.project = {p0:String}
+  AND (
+    /* /conditions/0 */
+    u.id IN (
+      SELECT
+        user_id
+      FROM
+        events
+      WHERE
+        project = {p0:String}
+        AND source = {p1:String}
+        AND event = {p2:String}
+        AND ifNull(
+          dynamicElement(getSubcolumn(properties, {p3:String}), 'String') = {p4:String},
+          false
+        )
+        AND timestamp >= {p5:DateTime64(3, 'UTC')}
+        AND timestamp <= {p6:DateTime64(3, 'UTC')}
+      GROUP BY
+        user_id
+      HAVING
+        ifNull(
+          ifNull(
+            toFloat64(
+              countIf (
+                source = {p1:String}
+                AND event = {p2:String}
+                AND ifNull(
+                  dynamicElement(getSubcolumn(properties, {p3:String}), 'String') = {p4:String},
+                  false
+                )
+                AND timestamp >= {p5:DateTime64(3, 'UTC')}
+                AND timestamp <= {p6:DateTime64(3, 'UTC')}
+              )
+            ),
+            0
+          ) >= {p7:Float64},
+          false
+        )
+    )
+    AND /* /conditions/1 */ u.id NOT IN (
+      SELECT
+        user_id
+      FROM
+        events
+      WHERE
+        project = {p0:String}
+        AND source = {p1:String}
+        AND event = {p8:String}
+      GROUP BY
+        user_id
+      HAVING
+        NOT (
+          ifNull(
+            ifNull(
+              toFloat64(
+                countIf (
+                  source = {p1:String}
+                  AND event = {p8:String}
+                )
+              ),
+              0
+            ) = {p9:Float64},
+            false
+          )
+        )
+    )
+    AND (
+      /* /conditions/2/conditions/0 */
+      u.id IN (
+        SELECT
+          user_id
+        FROM
+          answers
+        WHERE
+          project = {p0:String}
+          AND experience = {p10:String}
+          AND step = {p11:String}
+        GROUP BY
+          user_id
+        HAVING
+          countIf (
+            experience = {p10:String}
+            AND step = {p11:String}
+          ) > 0
+          AND ifNull(
+            multiIf(
+              dynamicType(
+                argMaxIf (
+                  value,
+                  timestamp,
+                  experience = {p10:String}
+                  AND step = {p11:String}
+                )
+              ) = 'Float64',
+              dynamicElement(
+                argMaxIf (
+                  value,
+                  timestamp,
+                  experience = {p10:String}
+                  AND step = {p11:String}
+                ),
+                'Float64'
+              ),
+              dynamicType(
+                argMaxIf (
+                  value,
+                  timestamp,
+                  experience = {p10:String}
+                  AND step = {p11:String}
+                )
+              ) = 'Int64',
+              toFloat64(
+                dynamicElement(
+                  argMaxIf (
+                    value,
+                    timestamp,
+                    experience = {p10:String}
+                    AND step = {p11:String}
+                  ),
+                  'Int64'
+                )
+              ),
+              dynamicType(
+                argMaxIf (
+                  value,
+                  timestamp,
+                  experience = {p10:String}
+                  AND step = {p11:String}
+                )
+              ) = 'UInt64',
+              toFloat64(
+                dynamicElement(
+                  argMaxIf (
+                    value,
+                    timestamp,
+                    experience = {p10:String}
+                    AND step = {p11:String}
+                  ),
+                  'UInt64'
+                )
+              ),
+              NULL
+            ) >= {p12:Float64},
+            false
+          )
+      )
+      OR /* /conditions/2/conditions/1 */ u.id IN (
+        SELECT
+          user_id
+        FROM
+          interactions
+        WHERE
+          project = {p0:String}
+          AND experience = {p13:String}
+          AND interaction = {p14:String}
+          AND timestamp >= {p15:DateTime64(3, 'UTC')}
+          AND timestamp <= {p6:DateTime64(3, 'UTC')}
+        GROUP BY
+          user_id
+        HAVING
+          countIf (
+            experience = {p13:String}
+            AND interaction = {p14:String}
+            AND timestamp >= {p15:DateTime64(3, 'UTC')}
+            AND timestamp <= {p6:DateTime64(3, 'UTC')}
+          ) > 0
+      )
+    )
+    AND /* /conditions/3 */ ifNull(
+      has(
+        {p16:Array(String)},
+        dynamicElement(getSubcolumn(u.traits, {p17:String}), 'String')
+      ),
+      false
+    )
+    AND /* /conditions/4/conditions/0 */ u.id NOT IN (
+      SELECT
+        user_id
+      FROM
+        events
+      WHERE
+        project = {p0:String}
+        AND source = {p1:String}
+        AND event = {p18:String}
+      GROUP BY
+        user_id
+      HAVING
+        NOT (
+          ifNull(
+            ifNull(
+              toFloat64(
+                uniqExactIf (
+                  toDate(timestamp),
+                  source = {p1:String}
+                  AND event = {p18:String}
+                )
+              ),
+              0
+            ) < {p19:Float64},
+            false
+          )
+        )
+    )
+  )
+
+-- params: {"p0":"demo","p1":"api","p2":"purchase","p3":"plan","p4":"pro","p5":"2026-05-16 12:00:00.000","p6":"2026-06-15 12:00:00.000","p7":3,"p8":"account_deleted","p9":0,"p10":"nps_q1","p11":"score","p12":9,"p13":"tour_1","p14":"completed","p15":"2026-03-15 12:00:00.000","p16":["Paris","Lyon"],"p17":"address%2Ecity","p18":"login","p19":20}

@@ -1,0 +1,158 @@
+WITH
+  event_measures AS (
+    SELECT
+      user_id,
+      /* /conditions/0 */
+      countIf (
+        source = {p0:String}
+        AND event = {p1:String}
+        AND ifNull(
+          dynamicElement(getSubcolumn(properties, {p2:String}), 'String') = {p3:String},
+          false
+        )
+        AND timestamp >= {p4:DateTime64(3, 'UTC')}
+        AND timestamp <= {p5:DateTime64(3, 'UTC')}
+      ) AS m0,
+      /* /conditions/1 */
+      countIf (
+        source = {p0:String}
+        AND event = {p6:String}
+      ) AS m1,
+      /* /conditions/4/conditions/0 */
+      uniqExactIf (
+        toDate(timestamp),
+        source = {p0:String}
+        AND event = {p7:String}
+      ) AS m2
+    FROM
+      events
+    WHERE
+      project = {p8:String}
+      AND (
+        (
+          source = {p0:String}
+          AND event = {p1:String}
+          AND ifNull(
+            dynamicElement(getSubcolumn(properties, {p2:String}), 'String') = {p3:String},
+            false
+          )
+          AND timestamp >= {p4:DateTime64(3, 'UTC')}
+          AND timestamp <= {p5:DateTime64(3, 'UTC')}
+        )
+        OR (
+          source = {p0:String}
+          AND event = {p6:String}
+        )
+        OR (
+          source = {p0:String}
+          AND event = {p7:String}
+        )
+      )
+    GROUP BY
+      user_id
+  ),
+  answer_measures AS (
+    SELECT
+      user_id,
+      /* /conditions/2/conditions/0 */
+      countIf (
+        experience = {p9:String}
+        AND step = {p10:String}
+      ) AS m0,
+      /* /conditions/2/conditions/0 */
+      argMaxIf (
+        value,
+        timestamp,
+        experience = {p9:String}
+        AND step = {p10:String}
+      ) AS m1
+    FROM
+      answers
+    WHERE
+      project = {p8:String}
+      AND (
+        (
+          experience = {p9:String}
+          AND step = {p10:String}
+        )
+      )
+    GROUP BY
+      user_id
+  ),
+  experience_measures AS (
+    SELECT
+      user_id,
+      /* /conditions/2/conditions/1 */
+      countIf (
+        experience = {p11:String}
+        AND interaction = {p12:String}
+        AND timestamp >= {p13:DateTime64(3, 'UTC')}
+        AND timestamp <= {p5:DateTime64(3, 'UTC')}
+      ) AS m0
+    FROM
+      interactions
+    WHERE
+      project = {p8:String}
+      AND (
+        (
+          experience = {p11:String}
+          AND interaction = {p12:String}
+          AND timestamp >= {p13:DateTime64(3, 'UTC')}
+          AND timestamp <= {p5:DateTime64(3, 'UTC')}
+        )
+      )
+    GROUP BY
+      user_id
+  )
+SELECT
+  count() AS count
+FROM
+  users AS u FINAL
+  LEFT JOIN event_measures AS e ON e.user_id = u.id
+  LEFT JOIN answer_measures AS a ON a.user_id = u.id
+  LEFT JOIN experience_measures AS x ON x.user_id = u.id
+WHERE
+  u.project = {p8:String}
+  AND (
+    /* /conditions/0 */
+    (
+      ifNull(
+        ifNull(toFloat64(e.m0), 0) >= {p14:Float64},
+        false
+      )
+    )
+    AND /* /conditions/1 */ (
+      ifNull(ifNull(toFloat64(e.m1), 0) = {p15:Float64}, false)
+    )
+    AND (
+      /* /conditions/2/conditions/0 */
+      (
+        a.m0 > 0
+        AND ifNull(
+          multiIf(
+            dynamicType(a.m1) = 'Float64',
+            dynamicElement(a.m1, 'Float64'),
+            dynamicType(a.m1) = 'Int64',
+            toFloat64(dynamicElement(a.m1, 'Int64')),
+            dynamicType(a.m1) = 'UInt64',
+            toFloat64(dynamicElement(a.m1, 'UInt64')),
+            NULL
+          ) >= {p16:Float64},
+          false
+        )
+      )
+      OR /* /conditions/2/conditions/1 */ (x.m0 > 0)
+    )
+    AND /* /conditions/3 */ ifNull(
+      has(
+        {p17:Array(String)},
+        dynamicElement(getSubcolumn(u.traits, {p18:String}), 'String')
+      ),
+      false
+    )
+    AND /* /conditions/4/conditions/0 */ (
+      ifNull(ifNull(toFloat64(e.m2), 0) < {p19:Float64}, false)
+    )
+  )
+
+-- params: {"p0":"api","p1":"purchase","p2":"plan","p3":"pro","p4":"2026-05-16 12:00:00.000","p5":"2026-06-15 12:00:00.000","p6":"account_deleted","p7":"login","p8":"demo","p9":"nps_q1","p10":"score","p11":"tour_1","p12":"completed","p13":"2026-03-15 12:00:00.000","p14":3,"p15":0,"p16":9,"p17":["Paris","Lyon"],"p18":"address%2Ecity","p19":20}
