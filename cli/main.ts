@@ -11,6 +11,10 @@ import { seed, type SeedStep } from '../tools/seed.js';
 import { load, LOAD_KINDS, type LoadKind } from '../tools/load.js';
 import { parseTimestamp } from '../model/time.js';
 import { progressBar } from './progress.js';
+import { compileAudience, STRATEGIES, type Strategy } from '../compiler/index.js';
+import { prettySql } from '../compiler/pretty.js';
+import { segmentResolver } from '../server/audience/segments.js';
+import { readFileSync } from 'node:fs';
 
 const program = new Command('segments')
   .description('Segments: audience condition trees compiled to ClickHouse SQL')
@@ -104,6 +108,67 @@ program.command('load')
     } finally {
       bar.stop();
       await warehouse.close();
+    }
+  });
+
+interface TreeOptions {
+  project: string;
+  now?: string;
+  strategy: Strategy;
+}
+
+const treeOptions = (command: Command) => command
+  .addOption(new Option('--project <id>', 'project the tree is evaluated in').default('demo').argParser(project))
+  .option('--now <timestamp>', 'the instant conditions are evaluated at (default: now)')
+  .addOption(new Option('--strategy <strategy>', 'plan strategy').choices(STRATEGIES).default('single_pass'));
+
+/** The tree of a file (or - for stdin), compiled; the warehouse is opened only when needed. */
+async function compileFile(file: string, o: TreeOptions, kind: 'count' | 'filter', needWarehouse: boolean) {
+  const text = file === '-' ? readFileSync(Number(process.env.SEGMENTS_STDIN_FD ?? 0), 'utf8') : readFileSync(file, 'utf8');
+  const tree = JSON.parse(text) as { conditions?: unknown };
+  const conditions = tree && typeof tree === 'object' && 'conditions' in tree && !('op' in tree) ? tree.conditions : tree;
+  const nowMs = o.now === undefined ? Date.now() : parseTimestamp(o.now);
+  if (nowMs === undefined) throw new InvalidArgumentError('--now: not an ISO timestamp');
+  const needsSegments = text.includes('"segment"');
+  const warehouse = needWarehouse || needsSegments ? openWarehouse(loadConfig()) : undefined;
+  const resolveSegment = warehouse ? await segmentResolver(warehouse, o.project) : () => undefined;
+  const compiled = compileAudience(conditions, { project: o.project, now: new Date(nowMs), strategy: o.strategy, resolveSegment }, { kind });
+  return { compiled, warehouse };
+}
+
+treeOptions(program.command('compile')
+  .description('print the SQL a condition tree compiles to (a tree, or a request body with "conditions")')
+  .argument('<tree>', 'JSON file, or - for standard input')
+  .option('--params', 'print the parameters too')
+  .option('--explain', 'print EXPLAIN indexes = 1 from the warehouse')
+  .option('--raw', 'print the exact SQL instead of the pretty one')
+  .addOption(new Option('--kind <kind>', 'what the SQL selects').choices(['count', 'filter']).default('count')))
+  .action(async (file: string, o: TreeOptions & { params?: boolean; explain?: boolean; raw?: boolean; kind: 'count' | 'filter' }) => {
+    const { compiled, warehouse } = await compileFile(file, o, o.kind, Boolean(o.explain));
+    try {
+      console.log(o.raw ? compiled.sql : prettySql(compiled.sql));
+      if (o.params) console.log(`\n-- params\n${JSON.stringify(compiled.params, null, 2)}`);
+      if (o.explain && warehouse) {
+        const { rows } = await warehouse.query<{ explain: string }>(`EXPLAIN indexes = 1 ${compiled.sql}`, compiled.params);
+        console.log(`\n-- EXPLAIN indexes = 1\n${rows.map((r) => r.explain).join('\n')}`);
+      }
+    } finally {
+      await warehouse?.close();
+    }
+  });
+
+treeOptions(program.command('count')
+  .description('count the users a condition tree matches, on the configured warehouse')
+  .argument('<tree>', 'JSON file, or - for standard input'))
+  .action(async (file: string, o: TreeOptions) => {
+    const { compiled, warehouse } = await compileFile(file, o, 'count', true);
+    try {
+      const started = Date.now();
+      const { rows } = await warehouse!.query<{ count: number }>(compiled.sql, compiled.params);
+      console.log(Number(rows[0]?.count ?? 0));
+      console.error(`${Date.now() - started} ms`);
+    } finally {
+      await warehouse?.close();
     }
   });
 
