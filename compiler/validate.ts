@@ -6,7 +6,7 @@
  */
 import { EVENT_SOURCES, type EventSource } from '../model/schemas.js';
 import { parseTimestamp } from '../model/time.js';
-import { invalid } from './errors.js';
+import { CompileError, invalid } from './errors.js';
 import {
   BOOLEAN_OPERATORS, DATE_OPERATORS, DURATION_UNITS, LIST_OPERATORS, NATIVE_ATTRIBUTES, NUMBER_OPERATORS, STRING_OPERATORS,
   type Comparison, type ComparisonType, type DateValue, type Duration, type DurationUnit, type ExperienceInteraction,
@@ -26,7 +26,11 @@ export function validateTree(input: Json, path = ''): Group {
   return node;
 }
 
-function validateNode(input: Json, path: string): Node {
+/** Far past the 20 levels the limits allow: refuse before recursion itself becomes the problem. */
+const MAX_VALIDATION_DEPTH = 64;
+
+function validateNode(input: Json, path: string, depth = 0): Node {
+  if (depth > MAX_VALIDATION_DEPTH) throw new CompileError('too_complex', `groups nested deeper than ${MAX_VALIDATION_DEPTH} levels`, path);
   const o = object(input, path);
   if ('type' in o) return validateCondition(o, path);
   if (!('conditions' in o) && !('op' in o)) throw invalid(path, 'must be a group (op, conditions) or a condition (type)');
@@ -37,7 +41,7 @@ function validateNode(input: Json, path: string): Node {
   if (!Array.isArray(list)) throw invalid(`${path}/conditions`, 'must be an array');
   return {
     kind: 'group', path, op, negate: o.negate === true,
-    conditions: list.map((child, i) => validateNode(child, `${path}/conditions/${i}`)),
+    conditions: list.map((child, i) => validateNode(child, `${path}/conditions/${i}`, depth + 1)),
   };
 }
 

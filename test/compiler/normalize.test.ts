@@ -1,0 +1,85 @@
+/** Each normalization pass on its own: pure functions from tree to tree, meaning preserved. */
+import { describe, expect, it } from 'vitest';
+import { checkLimits, dedupe, dropEmpty, expandSegments, flatten, meaning, normalize, pushNegation, type PlannedGroup, type PlannedNode } from '../../compiler/normalize.js';
+import { validateTree } from '../../compiler/validate.js';
+import { CompileError } from '../../compiler/errors.js';
+
+const leaf = (value: string, operator = 'is') => ({ type: 'attribute', attribute: 'name', operator, value });
+const tree = (json: object) => validateTree(json) as PlannedGroup;
+const shape = (node: PlannedNode): unknown => (node.kind === 'group'
+  ? { op: node.op, ...(node.negate ? { negate: true } : {}), conditions: node.conditions.map(shape) }
+  : node.kind === 'attribute' ? `${node.comparison.operator} ${'value' in node.comparison ? node.comparison.value : ''}` : node.kind);
+
+describe('dropEmpty', () => {
+  it('removes empty groups, recursively, negated ones included; an empty root stays', () => {
+    const t = tree({ op: 'and', conditions: [{ op: 'or', conditions: [{ op: 'and', conditions: [] }] }, { op: 'or', negate: true, conditions: [] }, leaf('a')] });
+    expect(shape(dropEmpty(t))).toEqual({ op: 'and', conditions: ['is a'] });
+    expect(shape(dropEmpty(tree({ op: 'or', negate: true, conditions: [{ op: 'and', conditions: [] }] })))).toEqual({ op: 'or', conditions: [] });
+  });
+});
+
+describe('flatten', () => {
+  it('merges stacked groups of the same operator and lone children, never a negated group', () => {
+    const t = tree({ op: 'or', conditions: [{ op: 'or', conditions: [leaf('a'), { op: 'or', conditions: [leaf('b')] }] }, { op: 'and', conditions: [leaf('c')] }, { op: 'or', negate: true, conditions: [leaf('d')] }] });
+    expect(shape(flatten(t))).toEqual({ op: 'or', conditions: ['is a', 'is b', 'is c', { op: 'or', negate: true, conditions: ['is d'] }] });
+  });
+});
+
+describe('dedupe', () => {
+  it('drops identical siblings, wherever they came from', () => {
+    expect(shape(dedupe(tree({ op: 'and', conditions: [leaf('a'), leaf('b'), leaf('a')] })))).toEqual({ op: 'and', conditions: ['is a', 'is b'] });
+    expect(meaning(tree({ op: 'and', conditions: [leaf('a')] }).conditions[0]!)).not.toContain('/conditions');
+  });
+});
+
+describe('pushNegation (De Morgan)', () => {
+  it('pushes a negation into leaves that have exact complements', () => {
+    const t = tree({ op: 'and', negate: true, conditions: [leaf('a'), leaf('b', 'contains'), { type: 'experience', experience: 't', interaction: 'seen' }] });
+    const pushed = pushNegation(t) as PlannedGroup;
+    expect(shape(pushed)).toEqual({ op: 'or', conditions: ['is_not a', 'not_contains b', 'experience'] });
+    expect((pushed.conditions[2] as { interaction: string }).interaction).toBe('not_seen');
+  });
+
+  it('leaves the negation where a leaf has no complement operator (gt on a value that may be missing)', () => {
+    const t = tree({ op: 'and', negate: true, conditions: [leaf('a'), { type: 'attribute', attribute: 'sessions', operator: 'gt', value: 1 }] });
+    expect(pushNegation(t)).toEqual(t);
+  });
+
+  it('complements never-missing measures (count gte 1 → count lt 1) but not missing ones (avg)', () => {
+    const count = tree({ op: 'and', negate: true, conditions: [{ type: 'event', source: 'api', event: 'e', operator: 'gte', value: 1 }] });
+    expect((pushNegation(count) as PlannedGroup).conditions[0]).toMatchObject({ comparison: { operator: 'lt', value: 1 } });
+    const avg = tree({ op: 'and', negate: true, conditions: [{ type: 'event', source: 'api', event: 'e', measure: { avg: 'x' }, operator: 'gte', value: 1 }] });
+    expect(pushNegation(avg)).toEqual(avg);
+  });
+});
+
+describe('expandSegments', () => {
+  const saved: Record<string, object> = {
+    a: { op: 'and', conditions: [leaf('in a')] },
+    b: { op: 'or', conditions: [{ type: 'segment', segment: 'a', operator: 'not_in' }, leaf('in b')] },
+    loop1: { op: 'and', conditions: [{ type: 'segment', segment: 'loop2', operator: 'in' }] },
+    loop2: { op: 'and', conditions: [{ type: 'segment', segment: 'loop1', operator: 'in' }] },
+  };
+  const resolve = (id: string) => saved[id];
+
+  it('inlines the saved tree, negated for not_in, recursively', () => {
+    const t = tree({ op: 'and', conditions: [{ type: 'segment', segment: 'b', operator: 'in' }] });
+    expect(shape(expandSegments(t, resolve, []))).toEqual({ op: 'and', conditions: [{ op: 'or', conditions: [{ op: 'and', negate: true, conditions: ['is in a'] }, 'is in b'] }] });
+  });
+
+  it('refuses unknown segments and cycles with 422 and the path of the reference', () => {
+    const unknown = () => expandSegments(tree({ op: 'and', conditions: [leaf('x'), { type: 'segment', segment: 'zz', operator: 'in' }] }), resolve, []);
+    expect(unknown).toThrow(expect.objectContaining({ code: 'unknown_segment', status: 422, path: '/conditions/1/segment' }));
+    const cycle = () => expandSegments(tree({ op: 'and', conditions: [{ type: 'segment', segment: 'loop1', operator: 'in' }] }), resolve, []);
+    expect(cycle).toThrow(expect.objectContaining({ code: 'segment_cycle', status: 422 }));
+  });
+});
+
+describe('checkLimits', () => {
+  it('counts conditions and depth after expansion', () => {
+    const many = { op: 'and', conditions: Array.from({ length: 600 }, (_, i) => leaf(`v${i}`)) };
+    const twice = tree({ op: 'or', conditions: [{ type: 'segment', segment: 's', operator: 'in' }, { type: 'segment', segment: 's', operator: 'not_in' }] });
+    expect(() => normalize(twice, () => many)).toThrow(CompileError);
+    expect(() => checkLimits(tree(many))).not.toThrow();
+  });
+});
