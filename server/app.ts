@@ -19,6 +19,7 @@ import { audienceRoutes } from './routes/audience.js';
 import { Audiences } from './audience/audiences.js';
 import { Cursors } from './audience/cursor.js';
 import { CompileError } from '../compiler/index.js';
+import { conditionTreeSchema } from '../compiler/schema.js';
 
 export const BODY_LIMIT = 64 * 1024 * 1024;
 
@@ -58,9 +59,12 @@ export async function buildApp({ config, warehouse, logger = false }: AppOptions
       components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
       security: [{ apiKey: [] }],
     },
+    // Shared schemas keep their names (ConditionTree) in the document.
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
+  app.addSchema(conditionTreeSchema);
   const users = new UserStore(warehouse);
   await app.register(healthRoutes, { warehouse });
   await app.register(async (v1) => {

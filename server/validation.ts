@@ -8,11 +8,15 @@ import { Ajv, type ErrorObject, type Options } from 'ajv';
 import type { FastifySchemaCompiler } from 'fastify';
 import { isTimestamp } from '../model/time.js';
 import { errors, pointerSegment, type ApiError } from './errors.js';
+import { CONDITION_TREE_ID } from '../compiler/schema.js';
 
 function makeAjv(options: Options): Ajv {
   const ajv = new Ajv({ allErrors: false, verbose: true, strict: false, ...options });
   ajv.addFormat('timestamp', { type: 'string', validate: isTimestamp });
-  ajv.addFormat('date-or-timestamp', { type: 'string', validate: isTimestamp });
+  // Routes refer to the condition tree by its schema id (the OpenAPI document
+  // shows the whole schema); the compiler validates trees itself, with exact
+  // JSON pointers and the checks a schema cannot express, so here it is an object.
+  ajv.addSchema({ $id: CONDITION_TREE_ID, type: 'object' });
   return ajv;
 }
 

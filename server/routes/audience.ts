@@ -9,12 +9,9 @@ import { parseTimestamp } from '../../model/time.js';
 import { timestamp } from '../../model/schemas.js';
 import type { Audiences } from '../audience/audiences.js';
 import { Cursors } from '../audience/cursor.js';
+import { CONDITION_TREE_ID } from '../../compiler/schema.js';
 
-export const conditionsSchema = {
-  type: 'object',
-  description: 'A condition tree (SPEC §3): a group { op, conditions, negate? } of conditions and groups. See docs/conditions.md.',
-  additionalProperties: true,
-} as const;
+export const conditionsSchema = { $ref: `${CONDITION_TREE_ID}#` } as const;
 
 const evaluation = {
   conditions: conditionsSchema,

@@ -1,0 +1,43 @@
+/** The published JSON Schema of the tree agrees with the compiler's validator on what is a tree. */
+import fc from 'fast-check';
+import { Ajv } from 'ajv';
+import { describe, expect, it } from 'vitest';
+import { conditionTreeSchema } from '../../compiler/schema.js';
+import { validateTree } from '../../compiler/validate.js';
+import { tree } from '../support/generators.js';
+import { testApp } from '../support/api.js';
+import { openTestWarehouse } from '../support/warehouse.js';
+
+const validate = new Ajv({ strict: false }).compile(conditionTreeSchema);
+
+describe('the condition tree JSON Schema', () => {
+  it('accepts every tree the compiler accepts', () => {
+    fc.assert(fc.property(tree, (t) => {
+      validateTree(t);
+      expect(validate(t), JSON.stringify(validate.errors)).toBe(true);
+    }), { numRuns: 500 });
+  });
+
+  it('refuses what is plainly not a tree', () => {
+    for (const bad of [
+      { op: 'xor' },
+      { op: 'and', conditions: [{ type: 'nope' }] },
+      { op: 'and', conditions: [{ type: 'attribute', attribute: 'age', operator: 'is', value: 'x' }] },
+      { op: 'and', conditions: [{ type: 'event', source: 'mixpanel', event: 'e' }] },
+      { op: 'and', conditions: [{ type: 'segment', segment: 's', operator: 'maybe' }] },
+    ]) {
+      expect(validate(bad), JSON.stringify(bad)).toBe(false);
+      expect(() => validateTree(bad)).toThrow();
+    }
+  });
+
+  it('is published in the OpenAPI document, referenced by the audience routes', async () => {
+    const { warehouse, dispose } = await openTestWarehouse();
+    const app = await testApp(warehouse);
+    const doc = JSON.parse((await app.inject({ method: 'GET', url: '/docs/json' })).body);
+    expect(JSON.stringify(doc.paths['/v1/audience/count'])).toContain('ConditionTree');
+    expect(JSON.stringify(doc.components.schemas)).toContain('custom_attribute');
+    await app.close();
+    await dispose();
+  });
+});
