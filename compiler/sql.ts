@@ -14,7 +14,7 @@ export type Sql = RawBuilder<unknown>;
 
 /** The ClickHouse types parameters are bound as. */
 export type ParamType =
-  | 'String' | 'Float64' | 'UInt64' | 'Bool' | "DateTime64(3, 'UTC')" | 'Array(String)';
+  | 'String' | 'Identifier' | 'Float64' | 'UInt64' | 'Bool' | "DateTime64(3, 'UTC')" | 'Array(String)';
 
 class TypedParam {
   constructor(readonly value: ParamValue, readonly type: ParamType) {}

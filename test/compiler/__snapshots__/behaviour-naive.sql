@@ -16,7 +16,7 @@ WHERE
         AND source = {p1:String}
         AND event = {p2:String}
         AND ifNull(
-          dynamicElement(getSubcolumn(properties, {p3:String}), 'String') = {p4:String},
+          dynamicElement(properties.{p3:Identifier}, 'String') = {p4:String},
           false
         )
         AND timestamp >= {p5:DateTime64(3, 'UTC')}
@@ -31,7 +31,7 @@ WHERE
                 source = {p1:String}
                 AND event = {p2:String}
                 AND ifNull(
-                  dynamicElement(getSubcolumn(properties, {p3:String}), 'String') = {p4:String},
+                  dynamicElement(properties.{p3:Identifier}, 'String') = {p4:String},
                   false
                 )
                 AND timestamp >= {p5:DateTime64(3, 'UTC')}
@@ -175,7 +175,7 @@ WHERE
     AND /* /conditions/3 */ ifNull(
       has(
         {p16:Array(String)},
-        dynamicElement(getSubcolumn(u.traits, {p17:String}), 'String')
+        dynamicElement(u.traits.{p17:Identifier}, 'String')
       ),
       false
     )

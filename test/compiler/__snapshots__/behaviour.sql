@@ -7,7 +7,7 @@ WITH
         source = {p0:String}
         AND event = {p1:String}
         AND ifNull(
-          dynamicElement(getSubcolumn(properties, {p2:String}), 'String') = {p3:String},
+          dynamicElement(properties.{p2:Identifier}, 'String') = {p3:String},
           false
         )
         AND timestamp >= {p4:DateTime64(3, 'UTC')}
@@ -33,7 +33,7 @@ WITH
           source = {p0:String}
           AND event = {p1:String}
           AND ifNull(
-            dynamicElement(getSubcolumn(properties, {p2:String}), 'String') = {p3:String},
+            dynamicElement(properties.{p2:Identifier}, 'String') = {p3:String},
             false
           )
           AND timestamp >= {p4:DateTime64(3, 'UTC')}
@@ -146,7 +146,7 @@ WHERE
     AND /* /conditions/3 */ ifNull(
       has(
         {p17:Array(String)},
-        dynamicElement(getSubcolumn(u.traits, {p18:String}), 'String')
+        dynamicElement(u.traits.{p18:Identifier}, 'String')
       ),
       false
     )

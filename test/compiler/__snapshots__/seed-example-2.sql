@@ -25,26 +25,23 @@ WHERE
       )
       OR /* /conditions/1/conditions/2 */ NOT ifNull(
         (
-          dynamicType(getSubcolumn(u.attributes, {p1:String})) = 'None'
+          dynamicType(u.attributes.{p1:Identifier}) = 'None'
           OR ifNull(
-            dynamicElement(getSubcolumn(u.attributes, {p1:String}), 'String') = '',
+            dynamicElement(u.attributes.{p1:Identifier}, 'String') = '',
             false
           )
           OR (
             (
-              dynamicType(getSubcolumn(u.attributes, {p1:String})) IN ('Array(Nullable(String))', 'Array(String)')
+              dynamicType(u.attributes.{p1:Identifier}) IN ('Array(Nullable(String))', 'Array(String)')
             )
             AND empty(
               if(
-                dynamicType(getSubcolumn(u.attributes, {p1:String})) = 'Array(String)',
-                dynamicElement(
-                  getSubcolumn(u.attributes, {p1:String}),
-                  'Array(String)'
-                ),
+                dynamicType(u.attributes.{p1:Identifier}) = 'Array(String)',
+                dynamicElement(u.attributes.{p1:Identifier}, 'Array(String)'),
                 arrayMap(
                   x -> ifNull(x, ''),
                   dynamicElement(
-                    getSubcolumn(u.attributes, {p1:String}),
+                    u.attributes.{p1:Identifier},
                     'Array(Nullable(String))'
                   )
                 )
