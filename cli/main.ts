@@ -13,7 +13,7 @@ import { parseTimestamp } from '../model/time.js';
 import { progressBar } from './progress.js';
 import { compileAudience, STRATEGIES, type Strategy } from '../compiler/index.js';
 import { prettySql } from '../compiler/pretty.js';
-import { segmentResolver } from '../server/audience/segments.js';
+import { SegmentStore } from '../server/segments/store.js';
 import { readFileSync } from 'node:fs';
 
 const program = new Command('segments')
@@ -131,7 +131,7 @@ async function compileFile(file: string, o: TreeOptions, kind: 'count' | 'filter
   if (nowMs === undefined) throw new InvalidArgumentError('--now: not an ISO timestamp');
   const needsSegments = text.includes('"segment"');
   const warehouse = needWarehouse || needsSegments ? openWarehouse(loadConfig()) : undefined;
-  const resolveSegment = warehouse ? await segmentResolver(warehouse, o.project) : () => undefined;
+  const resolveSegment = warehouse ? await new SegmentStore(warehouse).resolver(o.project) : () => undefined;
   const compiled = compileAudience(conditions, { project: o.project, now: new Date(nowMs), strategy: o.strategy, resolveSegment }, { kind });
   return { compiled, warehouse };
 }

@@ -5,7 +5,7 @@
  */
 import { toWarehouseTime } from '../model/time.js';
 import { normalize, type PlannedGroup, type SegmentResolver } from './normalize.js';
-import { planAudience, type AudienceSource, type Strategy } from './plan.js';
+import { planAudience, planAudiences, type AudienceSource, type Strategy } from './plan.js';
 import { compileSql, param, sql, type CompiledSql, type Sql } from './sql.js';
 import { validateTree } from './validate.js';
 import { USERS_ALIAS } from './leaves.js';
@@ -49,9 +49,45 @@ export function prepare(tree: unknown, resolveSegment: SegmentResolver): Planned
 }
 
 export function compileAudience(tree: unknown, context: CompileContext, query: AudienceQuery): CompiledSql {
-  const planned = prepare(tree, context.resolveSegment);
-  const source = planAudience(planned, context.project, context.now.getTime(), context.strategy ?? 'single_pass');
-  return compileSql(emit(source, query));
+  return compileSql(audienceSql(prepare(tree, context.resolveSegment), context, query));
+}
+
+/** The SQL of one prepared tree, for embedding (analytics) or running. */
+export function audienceSql(tree: PlannedGroup, context: Omit<CompileContext, 'resolveSegment'>, query: AudienceQuery): Sql {
+  return emit(planAudience(tree, planOptions(context)), query);
+}
+
+/**
+ * Many audiences in one pass over the data (dashboards, the segment list):
+ * `countIf(<tree i>) AS s<i>`, the behavioural measures shared by all trees.
+ */
+export function compileCounts(trees: readonly PlannedGroup[], context: Omit<CompileContext, 'resolveSegment'>): CompiledSql {
+  const source = planAudiences(trees, planOptions(context));
+  const counts = source.members.map((m, i) => sql`countIf(${m}) AS ${sql.raw(`s${i}`)}`);
+  return compileSql(sql`${head(source)}SELECT ${joinList(counts)}\nFROM ${source.from}\nWHERE ${source.where}`);
+}
+
+/**
+ * Which of these trees one user matches (`s<i>` is 1 or 0), reading only that
+ * user's rows: the user id joins the project in every scan's key condition.
+ * No row when the user does not exist.
+ */
+export function compileMembership(trees: readonly PlannedGroup[], userId: string, context: Omit<CompileContext, 'resolveSegment'>): CompiledSql {
+  const source = planAudiences(trees, { ...planOptions(context), userId });
+  const columns = source.members.length ? source.members.map((m, i) => sql`${m} AS ${sql.raw(`s${i}`)}`) : [sql`1 AS exists`];
+  return compileSql(sql`${head(source)}SELECT ${joinList(columns)}\nFROM ${source.from}\nWHERE ${source.where}`);
+}
+
+function planOptions(context: Omit<CompileContext, 'resolveSegment'>) {
+  return { project: context.project, nowMs: context.now.getTime(), strategy: context.strategy ?? 'single_pass' };
+}
+
+function head(source: AudienceSource): Sql {
+  return source.with ? sql`WITH ${source.with}\n` : sql``;
+}
+
+function joinList(parts: Sql[]): Sql {
+  return sql.join(parts, sql.raw(',\n'));
 }
 
 /** The columns a user is returned with (SPEC §4: every field, a missing one NULL). */
@@ -64,15 +100,15 @@ export function userColumns(alias = USERS_ALIAS): Sql {
 }
 
 function emit(source: AudienceSource, query: AudienceQuery): Sql {
-  const head = source.with ? sql`WITH ${source.with}\n` : sql``;
+  const where = sql`${source.where} AND ${source.members[0]!}`;
   switch (query.kind) {
     case 'count':
-      return sql`${head}SELECT count() AS count\nFROM ${source.from}\nWHERE ${source.where}`;
+      return sql`${head(source)}SELECT count() AS count\nFROM ${source.from}\nWHERE ${where}`;
     case 'filter':
-      return sql`${head}SELECT ${sql.raw(USERS_ALIAS)}.id AS user_id\nFROM ${source.from}\nWHERE ${source.where}`;
+      return sql`${head(source)}SELECT ${sql.raw(USERS_ALIAS)}.id AS user_id\nFROM ${source.from}\nWHERE ${where}`;
     case 'users': {
       const after = query.after ? sql`\nAND ${keysetAfter(query, query.after)}` : sql``;
-      return sql`${head}SELECT ${userColumns()}\nFROM ${source.from}\nWHERE ${source.where}${after}\nORDER BY ${orderBy(query)}\nLIMIT ${sql.raw(String(query.limit))}`;
+      return sql`${head(source)}SELECT ${userColumns()}\nFROM ${source.from}\nWHERE ${where}${after}\nORDER BY ${orderBy(query)}\nLIMIT ${sql.raw(String(query.limit))}`;
     }
   }
 }

@@ -1,12 +1,14 @@
 /**
- * The plan: how a normalized tree is evaluated over the project's users.
+ * The plan: how normalized trees are evaluated over the project's users.
  *
- * - `single_pass` (default): every behavioural condition of the tree is an
- *   aggregate column of one `GROUP BY user_id` pass per table (events,
- *   interactions, answers), each pass reading only the rows some condition
- *   looks at; the users scan LEFT JOINs those per-user measures and applies
- *   the boolean tree to columns. No condition adds a scan, so OR branches and
- *   negations cost nothing extra (the lesson of PostHog's cohort compiler).
+ * - `single_pass` (default): every behavioural condition is an aggregate
+ *   column of one `GROUP BY user_id` pass per table (events, interactions,
+ *   answers), each pass reading only the rows some condition looks at; the
+ *   users scan LEFT JOINs those per-user measures and applies the boolean
+ *   tree to columns. No condition adds a scan, so OR branches and negations
+ *   cost nothing extra (the lesson of PostHog's cohort compiler). Several
+ *   trees (a dashboard's segments, a user's memberships) share the passes:
+ *   an aggregate used by two segments is computed once.
  * - `naive`: each behavioural condition is its own `u.id IN (subquery)` (or
  *   `NOT IN` when it holds for users without rows). Kept for comparison: the
  *   benchmark measures both, and the differential tests check they agree.
@@ -16,19 +18,29 @@
  */
 import { leafSql, USERS_ALIAS, type Behaviour, type BehaviourTable } from './leaves.js';
 import type { PlannedGroup, PlannedNode } from './normalize.js';
-import { join, param, sql, type Sql } from './sql.js';
+import { compileSql, join, param, sql, type Sql } from './sql.js';
 
 export type Strategy = 'single_pass' | 'naive';
 export const STRATEGIES: readonly Strategy[] = ['single_pass', 'naive'];
 
-/** The FROM … WHERE of an audience: the users who match, as `u`. */
+/** Where the users come from, and which of them each tree keeps. */
 export interface AudienceSource {
   /** `WITH …` definitions (may be empty). */
   readonly with: Sql | undefined;
   /** `users AS u FINAL [LEFT JOIN …]` */
   readonly from: Sql;
-  /** The membership predicate, project scope included. */
+  /** The project scope (and, for one user, that user). */
   readonly where: Sql;
+  /** Each tree's membership predicate, in the order the trees were given. */
+  readonly members: readonly Sql[];
+}
+
+export interface PlanOptions {
+  project: string;
+  nowMs: number;
+  strategy: Strategy;
+  /** Evaluate for this user only: every scan then reads just that user's rows. */
+  userId?: string;
 }
 
 const MEASURES: Record<BehaviourTable, { cte: string; alias: string }> = {
@@ -37,25 +49,43 @@ const MEASURES: Record<BehaviourTable, { cte: string; alias: string }> = {
   answers: { cte: 'answer_measures', alias: 'a' },
 };
 
-export function planAudience(tree: PlannedGroup, project: string, nowMs: number, strategy: Strategy): AudienceSource {
-  const scope = () => param(project, 'String');
-  const passes = new Map<BehaviourTable, { rows: Sql[]; columns: Sql[] }>();
+interface Pass {
+  rows: Map<string, Sql>;
+  columns: Sql[];
+  /** aggregate (compiled, as a key) → its column */
+  named: Map<string, Sql>;
+}
+
+export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptions): AudienceSource {
+  const { project, nowMs, strategy, userId } = options;
+  const scope = (alias?: string) => {
+    const column = sql.raw(alias ? `${alias}.${alias === USERS_ALIAS ? 'id' : 'user_id'}` : 'user_id');
+    const user = userId === undefined ? sql`` : sql` AND ${column} = ${param(userId, 'String')}`;
+    return sql`${sql.raw(alias ? `${alias}.` : '')}project = ${param(project, 'String')}${user}`;
+  };
+  const passes = new Map<BehaviourTable, Pass>();
 
   const behaviour = (b: Behaviour, path: string): Sql => {
     if (strategy === 'naive') {
       const test = b.holdsWithoutRows ? sql`NOT (${b.test(b.aggregates)})` : b.test(b.aggregates);
       return sql`${comment(path)}${sql.raw(USERS_ALIAS)}.id ${sql.raw(b.holdsWithoutRows ? 'NOT IN' : 'IN')} (
-        SELECT user_id FROM ${sql.raw(b.table)} WHERE project = ${scope()} AND ${b.rows} GROUP BY user_id HAVING ${test})`;
+        SELECT user_id FROM ${sql.raw(b.table)} WHERE ${scope()} AND ${b.rows} GROUP BY user_id HAVING ${test})`;
     }
-    const pass = passes.get(b.table) ?? { rows: [], columns: [] };
+    const pass: Pass = passes.get(b.table) ?? { rows: new Map(), columns: [], named: new Map() };
     passes.set(b.table, pass);
     const { alias } = MEASURES[b.table];
     const refs = b.aggregates.map((aggregate) => {
-      const name = `m${pass.columns.length}`;
-      pass.columns.push(sql`${comment(path)}${aggregate} AS ${sql.raw(name)}`);
-      return sql.raw(`${alias}.${name}`);
+      const key = fingerprint(aggregate);
+      let ref = pass.named.get(key);
+      if (!ref) {
+        const name = `m${pass.columns.length}`;
+        pass.columns.push(sql`${comment(path)}${aggregate} AS ${sql.raw(name)}`);
+        ref = sql.raw(`${alias}.${name}`);
+        pass.named.set(key, ref);
+      }
+      return ref;
     });
-    pass.rows.push(b.rows);
+    pass.rows.set(fingerprint(b.rows), b.rows);
     return sql`${comment(path)}(${b.test(refs)})`;
   };
 
@@ -69,7 +99,7 @@ export function planAudience(tree: PlannedGroup, project: string, nowMs: number,
     return leaf.kind === 'profile' ? sql`${comment(node.path)}${leaf.predicate}` : behaviour(leaf, node.path);
   };
 
-  const tree_ = predicate(tree);
+  const members = trees.map(predicate);
   const ctes: Sql[] = [];
   let from = sql`users AS ${sql.raw(USERS_ALIAS)} FINAL`;
   for (const [table, pass] of passes) {
@@ -77,16 +107,23 @@ export function planAudience(tree: PlannedGroup, project: string, nowMs: number,
     ctes.push(sql`${sql.raw(cte)} AS (
       SELECT user_id, ${join(pass.columns, ',\n')}
       FROM ${sql.raw(table)}
-      WHERE project = ${scope()} AND (${join(pass.rows.map((r) => sql`(${r})`), '\nOR ')})
+      WHERE ${scope()} AND (${join([...pass.rows.values()].map((r) => sql`(${r})`), '\nOR ')})
       GROUP BY user_id
     )`);
     from = sql`${from} LEFT JOIN ${sql.raw(cte)} AS ${sql.raw(alias)} ON ${sql.raw(alias)}.user_id = ${sql.raw(USERS_ALIAS)}.id`;
   }
-  return {
-    with: ctes.length ? join(ctes, ',\n') : undefined,
-    from,
-    where: sql`${sql.raw(USERS_ALIAS)}.project = ${scope()} AND ${tree_}`,
-  };
+  return { with: ctes.length ? join(ctes, ',\n') : undefined, from, where: scope(USERS_ALIAS), members };
+}
+
+/** One tree's audience: its predicate joins the scope. */
+export function planAudience(tree: PlannedGroup, options: PlanOptions): AudienceSource {
+  return planAudiences([tree], options);
+}
+
+/** Two fragments with the same SQL and values are the same aggregate or filter. */
+function fingerprint(fragment: Sql): string {
+  const { sql: text, params } = compileSql(fragment);
+  return `${text}\0${JSON.stringify(params)}`;
 }
 
 /** A SQL comment naming the JSON pointer of a condition (paths hold only indices and field names). */

@@ -20,6 +20,11 @@ import { Audiences } from './audience/audiences.js';
 import { Cursors } from './audience/cursor.js';
 import { CompileError } from '../compiler/index.js';
 import { conditionTreeSchema } from '../compiler/schema.js';
+import { SegmentStore } from './segments/store.js';
+import { segmentRoutes } from './routes/segments.js';
+import { userRoutes } from './routes/users.js';
+import { analyticsRoutes } from './routes/analytics.js';
+import { catalogRoutes } from './routes/catalog.js';
 
 export const BODY_LIMIT = 64 * 1024 * 1024;
 
@@ -66,12 +71,19 @@ export async function buildApp({ config, warehouse, logger = false }: AppOptions
 
   app.addSchema(conditionTreeSchema);
   const users = new UserStore(warehouse);
+  const segments = new SegmentStore(warehouse);
+  const audiences = new Audiences(warehouse, segments);
+  const cursors = Cursors.fromKeys(config.apiKeys);
   await app.register(healthRoutes, { warehouse });
   await app.register(async (v1) => {
     v1.addHook('onRequest', authenticate(config.apiKeys));
     await v1.register(ingestRoutes, { warehouse, users });
-    await v1.register(importRoutes, { warehouse, users });
-    await v1.register(audienceRoutes, { audiences: new Audiences(warehouse), cursors: Cursors.fromKeys(config.apiKeys) });
+    await v1.register(importRoutes, { warehouse, users, segments });
+    await v1.register(audienceRoutes, { audiences, cursors });
+    await v1.register(segmentRoutes, { audiences, segments, cursors });
+    await v1.register(userRoutes, { audiences, segments, users });
+    await v1.register(analyticsRoutes, { audiences, segments });
+    await v1.register(catalogRoutes, { warehouse, segments });
   }, { prefix: '/v1' });
   return app;
 }

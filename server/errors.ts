@@ -4,13 +4,13 @@
  * Body: `{ "error": { "code", "message", "path"? } }` (SPEC §4).
  */
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly path?: string) {
+  constructor(readonly status: number, readonly code: string, message: string, readonly path?: string, readonly details?: Record<string, unknown>) {
     super(message);
     this.name = 'ApiError';
   }
 
   toJSON() {
-    return { error: { code: this.code, message: this.message, ...(this.path !== undefined ? { path: this.path } : {}) } };
+    return { error: { code: this.code, message: this.message, ...(this.path !== undefined ? { path: this.path } : {}), ...this.details } };
   }
 }
 
@@ -20,7 +20,7 @@ export const errors = {
   rejectedData: (message: string) => new ApiError(400, 'rejected_data', message),
   unauthorized: () => new ApiError(401, 'unauthorized', 'missing or unknown API key: send Authorization: Bearer <api key>'),
   notFound: (what: string) => new ApiError(404, 'not_found', `${what} not found`),
-  conflict: (code: string, message: string) => new ApiError(409, code, message),
+  conflict: (code: string, message: string, details?: Record<string, unknown>) => new ApiError(409, code, message, undefined, details),
   payloadTooLarge: (limit: number) => new ApiError(413, 'payload_too_large', `request body is larger than ${limit} bytes`),
   unsupportedMediaType: (type: string) => new ApiError(415, 'unsupported_media_type', `content type ${JSON.stringify(type)} is not accepted here`),
   unprocessable: (code: string, message: string, path?: string) => new ApiError(422, code, message, path),

@@ -1,12 +1,19 @@
 /**
- * Audiences evaluated on the fly: compile the tree for one project and run it.
+ * Audiences evaluated on the fly: compile trees for one project and run them.
  * Everything here is scoped to the request's project: the compiler puts the
- * project into every table scan it emits.
+ * project into every table scan it emits, and nested segments resolve only
+ * among the project's own.
  */
-import { compileAudience, type AudienceQuery, type CompiledSql, type SortField, type SortKey, type Strategy } from '../../compiler/index.js';
+import {
+  compileAudience, compileCounts, compileMembership, CompileError, prepare,
+  type AudienceQuery, type CompiledSql, type SegmentResolver, type SortField, type SortKey, type Strategy,
+} from '../../compiler/index.js';
+import { compileEventSeries, compileExperienceReport } from '../../compiler/analytics.js';
+import type { PlannedGroup } from '../../compiler/normalize.js';
+import type { TimeRange } from '../../compiler/time.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { userFromRow, type User } from '../ingest/users.js';
-import { segmentResolver } from './segments.js';
+import type { SegmentStore } from '../segments/store.js';
 
 export interface Evaluation {
   project: string;
@@ -21,11 +28,14 @@ export interface UsersPageRequest extends Evaluation {
   after?: SortKey;
 }
 
+/** A segment's live count, or why it cannot be evaluated now (e.g. it refers to a deleted segment). */
+export type SegmentCount = { count: number } | { count: null; error: { code: string; message: string } };
+
 export class Audiences {
-  constructor(private readonly warehouse: Warehouse) {}
+  constructor(private readonly warehouse: Warehouse, private readonly segments: SegmentStore) {}
 
   async compile(e: Evaluation, query: AudienceQuery): Promise<CompiledSql> {
-    const resolveSegment = await segmentResolver(this.warehouse, e.project);
+    const resolveSegment = await this.segments.resolver(e.project);
     return compileAudience(e.conditions, { project: e.project, now: e.now, resolveSegment, strategy: e.strategy }, query);
   }
 
@@ -51,4 +61,54 @@ export class Audiences {
     const { rows } = await this.warehouse.query<{ explain: string }>(`EXPLAIN indexes = 1 ${compiled.sql}`, compiled.params);
     return rows.map((r) => r.explain).join('\n');
   }
+
+  /** Many trees counted in one pass over the data; a tree that cannot be evaluated gets its error instead. */
+  async counts(project: string, trees: ReadonlyMap<string, unknown>, now: Date): Promise<Map<string, SegmentCount>> {
+    const resolve = await this.segments.resolver(project);
+    const { planned, results } = prepareAll(trees, resolve);
+    if (planned.length) {
+      const { sql, params } = compileCounts(planned.map(([, p]) => p), { project, now });
+      const { rows } = await this.warehouse.query<Record<string, number | string>>(sql, params);
+      planned.forEach(([id], i) => results.set(id, { count: Number(rows[0]?.[`s${i}`] ?? 0) }));
+    }
+    return new Map([...trees.keys()].map((id) => [id, results.get(id)!]));
+  }
+
+  /** The ids of the trees this user matches, in one query reading only the user's rows; undefined when no such user. */
+  async membership(project: string, userId: string, trees: ReadonlyMap<string, unknown>, now: Date): Promise<string[] | undefined> {
+    const resolve = await this.segments.resolver(project);
+    const { planned } = prepareAll(trees, resolve);
+    const { sql, params } = compileMembership(planned.map(([, p]) => p), userId, { project, now });
+    const { rows } = await this.warehouse.query<Record<string, number | boolean>>(sql, params);
+    if (rows.length === 0) return undefined;
+    return planned.filter((_, i) => Boolean(Number(rows[0]![`s${i}`]))).map(([id]) => id);
+  }
+
+  async eventSeries(e: Evaluation, report: { source: string; event: string; range: TimeRange; interval: 'day' | 'week' }) {
+    const tree = prepare(e.conditions, await this.segments.resolver(e.project));
+    const { sql, params } = compileEventSeries(tree, { project: e.project, now: e.now }, report);
+    return (await this.warehouse.query<{ bucket: string; events: number | string; users: number | string }>(sql, params)).rows;
+  }
+
+  async experienceReport(e: Evaluation, report: { experience: string; range: TimeRange }) {
+    const tree = prepare(e.conditions, await this.segments.resolver(e.project));
+    const { sql, params } = compileExperienceReport(tree, { project: e.project, now: e.now }, report);
+    const row = (await this.warehouse.query<Record<string, number | string>>(sql, params)).rows[0] ?? {};
+    const n = (k: string) => Number(row[k] ?? 0);
+    return { audience: n('audience'), seen: n('seen'), completed: n('completed'), dismissed: n('dismissed') };
+  }
+}
+
+function prepareAll(trees: ReadonlyMap<string, unknown>, resolve: SegmentResolver) {
+  const planned: Array<[string, PlannedGroup]> = [];
+  const results = new Map<string, SegmentCount>();
+  for (const [id, tree] of trees) {
+    try {
+      planned.push([id, prepare(tree, resolve)]);
+    } catch (error) {
+      if (!(error instanceof CompileError)) throw error;
+      results.set(id, { count: null, error: { code: error.code, message: error.message } });
+    }
+  }
+  return { planned, results };
 }

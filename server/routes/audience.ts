@@ -7,7 +7,7 @@ import { SORT_FIELDS, STRATEGIES, type SortField, type Strategy } from '../../co
 import { prettySql } from '../../compiler/pretty.js';
 import { parseTimestamp } from '../../model/time.js';
 import { timestamp } from '../../model/schemas.js';
-import type { Audiences } from '../audience/audiences.js';
+import type { Audiences, Evaluation } from '../audience/audiences.js';
 import { Cursors } from '../audience/cursor.js';
 import { CONDITION_TREE_ID } from '../../compiler/schema.js';
 
@@ -35,9 +35,55 @@ const userSchema = {
   },
 } as const;
 
-export const audienceRoutes: FastifyPluginAsync<{ audiences: Audiences; cursors: Cursors }> = async (app, { audiences, cursors }) => {
-  const instant = (text: string | undefined) => (text === undefined ? new Date() : new Date(parseTimestamp(text)!));
+/** A validated timestamp (or none: the server's clock) as a Date. */
+export const instant = (text: string | undefined) => (text === undefined ? new Date() : new Date(parseTimestamp(text)!));
 
+export const userSchemaRef = userSchema;
+
+export interface PageRequest {
+  project: string;
+  conditions: unknown;
+  now?: string;
+  strategy?: Strategy;
+  limit: number;
+  cursor?: string;
+  sort: { by: SortField; order: 'asc' | 'desc' };
+}
+
+/** One page of an audience's users, and the signed cursor of the next (same `now` on every page of a walk). */
+export async function pageOfUsers(audiences: Audiences, cursors: Cursors, r: PageRequest) {
+  const fingerprint = Cursors.fingerprint(r.conditions, r.sort, r.strategy ?? null);
+  const state = r.cursor === undefined ? undefined : cursors.decode(r.project, r.cursor, fingerprint);
+  const now = r.now ?? state?.now ?? new Date().toISOString();
+  const page = await audiences.users({ project: r.project, conditions: r.conditions, now: instant(now), strategy: r.strategy, sort: r.sort, limit: r.limit, after: state?.after });
+  return {
+    users: page.users,
+    next_cursor: page.next ? cursors.encode(r.project, { after: page.next, now, request: fingerprint }) : null,
+  };
+}
+
+/** The exact SQL of an audience, its parameters, the pretty version and optionally EXPLAIN. */
+export async function sqlReport(audiences: Audiences, e: Evaluation, kind: 'count' | 'users' | 'filter', explain: boolean) {
+  const query = kind === 'users' ? { kind, sort: { by: 'id' as const, order: 'asc' as const }, limit: 50 } : { kind };
+  const compiled = await audiences.compile(e, query);
+  return {
+    sql: compiled.sql,
+    params: compiled.params,
+    pretty: prettySql(compiled.sql),
+    ...(explain ? { explain: await audiences.explain(compiled) } : {}),
+  };
+}
+
+export const sqlResponse = {
+  type: 'object',
+  properties: { sql: { type: 'string' }, params: { type: 'object', additionalProperties: true }, pretty: { type: 'string' }, explain: { type: 'string' } },
+} as const;
+
+export const usersPageResponse = {
+  type: 'object', properties: { users: { type: 'array', items: userSchema }, next_cursor: { type: ['string', 'null'] } },
+} as const;
+
+export const audienceRoutes: FastifyPluginAsync<{ audiences: Audiences; cursors: Cursors }> = async (app, { audiences, cursors }) => {
   app.post<{ Body: EvaluationBody }>('/audience/count', {
     schema: {
       summary: 'Count the users matching a condition tree',
@@ -65,21 +111,9 @@ export const audienceRoutes: FastifyPluginAsync<{ audiences: Audiences; cursors:
           },
         },
       },
-      response: { 200: { type: 'object', properties: { users: { type: 'array', items: userSchema }, next_cursor: { type: ['string', 'null'] } } } },
+      response: { 200: usersPageResponse },
     },
-  }, async (request) => {
-    const { conditions, limit, sort, cursor } = request.body;
-    const fingerprint = Cursors.fingerprint(conditions, sort, request.body.strategy ?? null);
-    const state = cursor === undefined ? undefined : cursors.decode(request.project, cursor, fingerprint);
-    const now = request.body.now ?? state?.now ?? new Date().toISOString();
-    const page = await audiences.users({
-      project: request.project, conditions, now: instant(now), strategy: request.body.strategy, sort, limit, after: state?.after,
-    });
-    return {
-      users: page.users,
-      next_cursor: page.next ? cursors.encode(request.project, { after: page.next, now, request: fingerprint }) : null,
-    };
-  });
+  }, async (request) => pageOfUsers(audiences, cursors, { project: request.project, ...request.body }));
 
   app.post<{ Body: EvaluationBody & { kind: 'count' | 'users' | 'filter'; explain: boolean } }>('/audience/sql', {
     schema: {
@@ -93,23 +127,10 @@ export const audienceRoutes: FastifyPluginAsync<{ audiences: Audiences; cursors:
           explain: { type: 'boolean', default: false },
         },
       },
-      response: {
-        200: {
-          type: 'object',
-          properties: { sql: { type: 'string' }, params: { type: 'object', additionalProperties: true }, pretty: { type: 'string' }, explain: { type: 'string' } },
-        },
-      },
+      response: { 200: sqlResponse },
     },
   }, async (request) => {
     const { kind, explain } = request.body;
-    const evaluationOf = { project: request.project, conditions: request.body.conditions, now: instant(request.body.now), strategy: request.body.strategy };
-    const query = kind === 'users' ? { kind, sort: { by: 'id' as const, order: 'asc' as const }, limit: 50 } : { kind };
-    const compiled = await audiences.compile(evaluationOf, query);
-    return {
-      sql: compiled.sql,
-      params: compiled.params,
-      pretty: prettySql(compiled.sql),
-      ...(explain ? { explain: await audiences.explain(compiled) } : {}),
-    };
+    return sqlReport(audiences, { project: request.project, conditions: request.body.conditions, now: instant(request.body.now), strategy: request.body.strategy }, kind, explain);
   });
 };

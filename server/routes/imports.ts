@@ -13,14 +13,26 @@ import { CsvError, readCsv, type CsvReject, type Identifier } from '../ingest/cs
 import { toJsonLines } from '../ingest/rows.js';
 import { toWarehouseTime } from '../../model/time.js';
 import { errors } from '../errors.js';
+import type { SegmentStore } from '../segments/store.js';
 import { BODY_LIMIT } from '../app.js';
 
 interface ImportQuery {
   identifier: Identifier;
   create_segment: boolean;
+  segment_name?: string;
+  author?: string;
 }
 
-export const importRoutes: FastifyPluginAsync<{ warehouse: Warehouse; users: UserStore }> = async (app, { warehouse, users }) => {
+/** A tree matching exactly these users: `id in [...]`, 1000 ids a condition (SPEC §3.2 limits lists to 1000). */
+export function exactlyTheseUsers(ids: readonly string[]): object {
+  const conditions = [];
+  for (let i = 0; i < ids.length; i += 1000) {
+    conditions.push({ type: 'attribute', attribute: 'id', operator: 'in', value: ids.slice(i, i + 1000) });
+  }
+  return { op: 'or', conditions };
+}
+
+export const importRoutes: FastifyPluginAsync<{ warehouse: Warehouse; users: UserStore; segments: SegmentStore }> = async (app, { warehouse, users, segments }) => {
   await app.register(multipart, { limits: { fileSize: BODY_LIMIT, files: 1 } });
   app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, body));
 
@@ -34,6 +46,8 @@ export const importRoutes: FastifyPluginAsync<{ warehouse: Warehouse; users: Use
         properties: {
           identifier: { type: 'string', enum: ['id', 'email'], default: 'id' },
           create_segment: { type: 'boolean', default: false },
+          segment_name: { type: 'string', minLength: 1, maxLength: 200, description: 'name of the segment create_segment saves' },
+          author: { type: 'string', maxLength: 256 },
         },
       },
       response: {
@@ -52,9 +66,6 @@ export const importRoutes: FastifyPluginAsync<{ warehouse: Warehouse; users: Use
     },
   }, async (request) => {
     const { identifier, create_segment } = request.query;
-    if (create_segment) {
-      throw errors.unprocessable('not_supported', 'create_segment arrives with saved segments; import without it for now', '/create_segment');
-    }
     const text = await csvText(request);
     let parsed;
     try {
@@ -82,6 +93,19 @@ export const importRoutes: FastifyPluginAsync<{ warehouse: Warehouse; users: Use
       for (const id of outcome.updated) if (!created.has(id)) updated.add(id);
     }
     rejects.sort((a, b) => a.row - b.row);
+    const imported = [...new Set(writes.map((w) => w.id))];
+    if (create_segment && imported.length > 1000 * 1000) {
+      throw errors.unprocessable('too_complex', 'a segment can list at most 1 000 000 imported users', '/create_segment');
+    }
+    const segment = create_segment && imported.length
+      ? await segments.create(request.project, {
+          name: request.query.segment_name ?? `Imported ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+          description: `The ${imported.length} users of a CSV import`,
+          badge: { icon: '📥', label: 'Import' },
+          conditions: exactlyTheseUsers(imported),
+          author: request.query.author,
+        })
+      : undefined;
     const record = {
       project: request.project,
       id: randomUUID(),
@@ -91,10 +115,11 @@ export const importRoutes: FastifyPluginAsync<{ warehouse: Warehouse; users: Use
       updated: updated.size,
       rejected: rejects.length,
       rejects: JSON.stringify(rejects),
-      user_ids: [...new Set(writes.map((w) => w.id))],
+      user_ids: imported,
+      segment_id: segment?.id ?? null,
     };
     await warehouse.insert({ table: 'imports', format: 'JSONEachRow' }, toJsonLines([record]));
-    return { import_id: record.id, added: record.added, updated: record.updated, rejected: record.rejected, rejects, segment_id: null };
+    return { import_id: record.id, added: record.added, updated: record.updated, rejected: record.rejected, rejects, segment_id: record.segment_id };
   });
 };
 
