@@ -136,6 +136,15 @@ it('probes', async () => {
   await run('key " sp ace "', and(ca(' sp ace ', 'is', 'v')));
   await run('key a%', and(ca('a%', 'is', 'pct')));
   await run('key backtick', and(ca('`', 'is', 'tick')));
+  try {
+    await ingest(warehouse, 'p', { users: [], events: [], interactions: [], answers: [{ user_id: 'u_plain', experience: 'nps', step: 's', value: 2e19, timestamp: NOW }] } as never);
+    const r = await warehouse.query(`SELECT toString(value) v, dynamicType(value) t FROM answers WHERE project = 'p'`);
+    log('answer 2e19 stored as', r.rows);
+    await run('answer gt 1e19', and({ type: 'answer', experience: 'nps', step: 's', operator: 'gt', value: 1e19 }));
+  } catch (e) { log('answer insert error', (e as Error).message.slice(0, 200)); }
+  for (const v of [1e16, 9007199254740993, 1e-7, 5e-324, 1.7976931348623157e308, -1e300, 1e21, 0.1])
+    await run(`n lt ${v}`, and(ca('n', 'lt', v)));
+  await run('sessions gt 1e16', and({ type: 'attribute', attribute: 'sessions', operator: 'gt', value: 1e16 }));
   await run('not_in empty segment', and({ type: 'segment', segment: 'all', operator: 'not_in' }), segs);
   await run('in empty segment OR id is u_plain', { op: 'or', conditions: [{ type: 'segment', segment: 'all', operator: 'in' }, { type: 'attribute', attribute: 'id', operator: 'is', value: 'u_plain' }] }, segs);
   await run('negated empty group OR id is u_plain', { op: 'or', conditions: [{ op: 'and', negate: true, conditions: [] }, { type: 'attribute', attribute: 'id', operator: 'is', value: 'u_plain' }] }, segs);

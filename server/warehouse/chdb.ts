@@ -9,7 +9,7 @@ import { Readable } from 'node:stream';
 import { mkdirSync } from 'node:fs';
 import { Session } from 'chdb';
 import { classifyEngineError, WarehouseTimeout, WarehouseUnavailable, type WarehouseError } from './errors.js';
-import { INSERT_SETTINGS, SESSION_SETTINGS, type InsertData, type InsertRequest, type Params, type QueryOptions, type QueryResult, type Warehouse } from './warehouse.js';
+import { INSERT_SETTINGS, SESSION_SETTINGS, settingsClause, type InsertData, type InsertRequest, type Params, type QueryOptions, type QueryResult, type Warehouse } from './warehouse.js';
 import { identifier } from './identifiers.js';
 import { parseJsonLines } from './json-lines.js';
 
@@ -38,7 +38,7 @@ export class EmbeddedWarehouse implements Warehouse {
 
   async query<Row>(sql: string, params: Params = {}, options: QueryOptions = {}): Promise<QueryResult<Row>> {
     const result = await this.run(() =>
-      this.session.queryBindAsync(sql, params, { format: 'JSONEachRow', signal: options.signal, timeout: this.jsTimeout() }), false);
+      this.session.queryBindAsync(sql + settingsClause(options.settings), params, { format: 'JSONEachRow', signal: options.signal, timeout: this.jsTimeout() }), false);
     return {
       rows: parseJsonLines<Row>(result.text()),
       stats: { rowsRead: result.rowsRead, bytesRead: result.bytesRead, elapsedMs: result.elapsed * 1000 },

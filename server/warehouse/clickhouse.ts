@@ -46,6 +46,7 @@ export class ServerWarehouse implements Warehouse {
         query_params: encodeQueryParams(params),
         query_id: options.queryId ?? randomUUID(),
         abort_signal: options.signal,
+        clickhouse_settings: options.settings,
       });
       const rows = await result.json<Row>();
       return { rows, stats: statsFromSummary(result.response_headers['x-clickhouse-summary']) };

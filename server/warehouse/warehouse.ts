@@ -24,6 +24,18 @@ export interface QueryOptions {
   signal?: AbortSignal;
   /** Shown in system.query_log; generated when not given. */
   queryId?: string;
+  /** ClickHouse settings for this query only (e.g. max_rows_to_read). */
+  settings?: Readonly<Record<string, string | number>>;
+}
+
+/** A `SETTINGS …` clause; names and values are ours, and are checked to be plain. */
+export function settingsClause(settings: QueryOptions['settings']): string {
+  const entries = Object.entries(settings ?? {});
+  if (entries.length === 0) return '';
+  return `\nSETTINGS ${entries.map(([k, v]) => {
+    if (!/^[a-z_][a-z0-9_]*$/.test(k) || !/^[\w.]+$/.test(String(v))) throw new Error(`not a plain setting: ${k}=${v}`);
+    return typeof v === 'number' ? `${k} = ${v}` : `${k} = '${v}'`;
+  }).join(', ')}`;
 }
 
 export type InsertData = Buffer | Readable | AsyncIterable<Buffer | string>;
