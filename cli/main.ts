@@ -57,8 +57,9 @@ program.command('seed')
   .addOption(new Option('--interactions <n>', 'experience interactions (default: users × 3)').argParser(count))
   .addOption(new Option('--answers <n>', 'survey answers (default: users)').argParser(count))
   .addOption(new Option('--seed <n>', 'random seed').default(1).argParser(count))
+  .addOption(new Option('--days <n>', 'days before the anchor the activity spreads over').default(365).argParser(count))
   .option('--anchor <date>', 'the data\'s "now" (ISO date or timestamp; default: today 00:00 UTC)')
-  .action(async (o: { project: string; users: number; events: number; interactions?: number; answers?: number; seed: number; anchor?: string }) => {
+  .action(async (o: { project: string; users: number; events: number; interactions?: number; answers?: number; seed: number; days: number; anchor?: string }) => {
     const anchorMs = o.anchor === undefined ? undefined : parseTimestamp(o.anchor);
     if (o.anchor !== undefined && anchorMs === undefined) throw new InvalidArgumentError('--anchor: not an ISO date or timestamp');
     const config = loadConfig();
@@ -69,7 +70,7 @@ program.command('seed')
       const started = Date.now();
       await seed(warehouse, {
         project: o.project, users: o.users, events: o.events,
-        interactions: o.interactions ?? o.users * 3, answers: o.answers ?? o.users, seed: o.seed,
+        interactions: o.interactions ?? o.users * 3, answers: o.answers ?? o.users, seed: o.seed, days: o.days,
         anchor: anchorMs === undefined ? (await import('../server/main.js')).startOfTodayUtc() : new Date(anchorMs),
         onProgress: (step, done, total) => {
           if (!bars.has(step)) bars.set(step, progressBar(step, 'rows'));

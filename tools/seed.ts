@@ -22,6 +22,8 @@ export interface SeedOptions {
   seed: number;
   /** The data's "now": every timestamp lies within the two years before it. */
   anchor: Date;
+  /** How many days before the anchor events, interactions and answers spread over (default 365). */
+  days?: number;
   onProgress?: (step: SeedStep, done: number, total: number) => void;
 }
 
@@ -188,9 +190,9 @@ function usersSql(params: Record<string, string>): string {
 
 /** A user number skewed towards the most active (low) ones. */
 const activeUser = (salt: number) => `concat('u', toString(toUInt64(floor(pow(${rand(salt)}, 1.6) * {users:UInt64}))))`;
-/** A timestamp in the year before the anchor, recent ones more likely. */
-const recent = (salt: number, days = 365) =>
-  `{anchor:DateTime64(3, 'UTC')} - toIntervalMillisecond(toInt64(floor(pow(${rand(salt)}, 1.3) * ${days} * 86400000)))`;
+/** A timestamp in the `days` before the anchor, recent ones more likely. */
+const recent = (salt: number) =>
+  `{anchor:DateTime64(3, 'UTC')} - toIntervalMillisecond(toInt64(floor(pow(${rand(salt)}, 1.3) * {days:UInt32} * 86400000)))`;
 
 function eventsSql(params: Record<string, string>): string {
   const index = `toUInt32(1 + floor(pow(${rand(22)}, 2.2) * length({event_names:Array(String)})))`;
@@ -247,6 +249,7 @@ export async function seed(warehouse: Warehouse, options: SeedOptions): Promise<
     seed: options.seed,
     anchor: toWarehouseTime(options.anchor.getTime()),
     users: Math.max(1, options.users),
+    days: options.days ?? 365,
   };
   const userParams: Record<string, string> = {};
   const eventParams: Record<string, string> = {};
