@@ -102,8 +102,12 @@ export function inRange(t: Sql, range: time.TimeRange): Sql {
   return parts.length ? join(parts, ' AND ') : sql`true`;
 }
 
+/** What DateTime64(3) holds; a bound beyond it compares the same as the edge for every stored instant. */
+const FIRST_INSTANT = Date.UTC(1900, 0, 1);
+const LAST_INSTANT = Date.UTC(2299, 11, 31, 23, 59, 59, 999);
+
 export function instant(ms: number): Sql {
-  return param(toWarehouseTime(ms), "DateTime64(3, 'UTC')");
+  return param(toWarehouseTime(Math.min(Math.max(ms, FIRST_INSTANT), LAST_INSTANT)), "DateTime64(3, 'UTC')");
 }
 
 /** Whether a number comparison holds for x, in JS: used to know what an absent measure (0) means. */

@@ -84,7 +84,7 @@ function event(leaf: EventCondition, nowMs: number): Behaviour {
   switch (measure.kind) {
     case 'count':
     case 'distinct_days': {
-      const aggregate = measure.kind === 'count' ? sql`countIf(${rows})` : sql`uniqExactIf(toDate(timestamp), ${rows})`;
+      const aggregate = measure.kind === 'count' ? sql`countIf(${rows})` : sql`uniqExactIf(toDate32(timestamp), ${rows})`;
       return measured('events', rows, [aggregate], ([x]) => compareNumber(zeroWithoutRows(x!), c), holdsForZero(c));
     }
     case 'sum': {
@@ -98,13 +98,13 @@ function event(leaf: EventCondition, nowMs: number): Behaviour {
       const n = dynamicValues(jsonKey(sql.raw('properties'), encodeKey(measure.property))).number!;
       const numeric = sql`${rows} AND ${n} IS NOT NULL`;
       return measured('events', rows, [sql`countIf(${numeric})`, sql`${sql.raw(measure.kind)}If(${n}, ${numeric})`],
-        ([count, x]) => sql`${count} > 0 AND ${compareNumber(sql`toFloat64(${x})`, c)}`, false);
+        ([count, x]) => sql`${present(count!)} AND ${compareNumber(sql`toFloat64(${x})`, c)}`, false);
     }
     case 'first_time':
     case 'last_time': {
       const aggregate = measure.kind === 'first_time' ? sql`minIf(timestamp, ${rows})` : sql`maxIf(timestamp, ${rows})`;
       return measured('events', rows, [sql`countIf(${rows})`, aggregate],
-        ([count, t]) => sql`${count} > 0 AND ${compare({ date: t!, empty: sql`false` }, c, nowMs)}`, false);
+        ([count, t]) => sql`${present(count!)} AND ${compare({ date: t!, empty: sql`false` }, c, nowMs)}`, false);
     }
   }
 }
@@ -115,7 +115,7 @@ function experience(leaf: ExperienceCondition, nowMs: number): Behaviour {
   const filters = [sql`experience = ${param(leaf.experience, 'String')}`, sql`interaction = ${param(interaction, 'String')}`];
   if (leaf.within) filters.push(inRange(sql.raw('timestamp'), inLast(leaf.within, nowMs)));
   const rows = join(filters, ' AND ');
-  return measured('interactions', rows, [sql`countIf(${rows})`], ([n]) => sql`${n} ${sql.raw(negative ? '=' : '>')} 0`, negative);
+  return measured('interactions', rows, [sql`countIf(${rows})`], ([n]) => (negative ? sql`NOT ${present(n!)}` : present(n!)), negative);
 }
 
 function answer(leaf: AnswerCondition, nowMs: number): Behaviour {
@@ -125,11 +125,12 @@ function answer(leaf: AnswerCondition, nowMs: number): Behaviour {
   const spec = leaf.answer;
   if (spec.operator !== 'compare') {
     const answered = spec.operator === 'answered';
-    return measured('answers', rows, [sql`countIf(${rows})`], ([n]) => sql`${n} ${sql.raw(answered ? '>' : '=')} 0`, !answered);
+    return measured('answers', rows, [sql`countIf(${rows})`], ([n]) => (answered ? present(n!) : sql`NOT ${present(n!)}`), !answered);
   }
-  // The latest answer; only respondents match, a negative meaning "answered, and the positive does not hold".
-  return measured('answers', rows, [sql`countIf(${rows})`, sql`argMaxIf(value, timestamp, ${rows})`],
-    ([n, latest]) => sql`${n} > 0 AND ${compare(dynamicValues(latest!), spec.comparison, nowMs)}`, false);
+  // The latest answer (ties on the timestamp broken by the value, so every query picks the same one);
+  // only respondents match, a negative meaning "answered, and the positive does not hold".
+  return measured('answers', rows, [sql`countIf(${rows})`, sql`argMaxIf(value, (timestamp, toString(value)), ${rows})`],
+    ([n, latest]) => sql`${present(n!)} AND ${compare(dynamicValues(latest!), spec.comparison, nowMs)}`, false);
 }
 
 function measured(table: BehaviourTable, rows: Sql, aggregates: Sql[], test: (values: readonly Sql[]) => Sql, holdsWithoutRows: boolean): Behaviour {
@@ -139,6 +140,11 @@ function measured(table: BehaviourTable, rows: Sql, aggregates: Sql[], test: (va
 /** Measures are never compared with rule 2: a plain comparison, false when the value is NULL. */
 function compareNumber(x: Sql, c: Comparison): Sql {
   return compare({ number: x, empty: sql`false` }, c, 0);
+}
+
+/** Whether a user has any of the rows a count counts (0, or NULL from a LEFT JOIN, for users without). */
+function present(count: Sql): Sql {
+  return sql`ifNull(${count}, 0) > 0`;
 }
 
 /** count, distinct_days and sum are 0 for a user without rows (a LEFT JOIN gives NULL for a Nullable sum). */

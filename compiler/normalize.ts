@@ -8,6 +8,8 @@ import { validateTree } from './validate.js';
 
 export const MAX_DEPTH = 20;
 export const MAX_CONDITIONS = 1000;
+/** Groups included: expansion stops here, before nested segments can multiply into millions of nodes. */
+const MAX_EXPANDED_NODES = 10 * MAX_CONDITIONS;
 
 /** A saved segment's condition tree (raw JSON), or undefined when the project has no such segment. */
 export type SegmentResolver = (id: string) => unknown | undefined;
@@ -19,7 +21,7 @@ export interface PlannedGroup extends Omit<Group, 'conditions'> {
 export type PlannedNode = PlannedGroup | Leaf;
 
 export function normalize(tree: Group, resolve: SegmentResolver): PlannedGroup {
-  const expanded = expandSegments(tree, resolve, []);
+  const expanded = expandSegments(tree, resolve);
   checkLimits(expanded);
   return pushNegation(dedupe(flatten(dropEmpty(expanded)))) as PlannedGroup;
 }
@@ -27,19 +29,56 @@ export function normalize(tree: Group, resolve: SegmentResolver): PlannedGroup {
 /**
  * Replaces each `segment` condition by that segment's tree as it stands now
  * (negated for `not_in`). A segment reached again along its own expansion is
- * a cycle (A → B → A, A → A).
+ * a cycle (A → B → A, A → A). Expansion counts what it builds and stops at
+ * the limits, so segments nesting segments cannot multiply without bound;
+ * each saved tree is validated once.
  */
-export function expandSegments(node: Node, resolve: SegmentResolver, stack: readonly string[]): PlannedNode {
-  if (node.kind === 'group') return { ...node, conditions: node.conditions.map((c) => expandSegments(c, resolve, stack)) };
-  if (node.kind !== 'segment') return node;
-  if (stack.includes(node.segment)) {
-    throw new CompileError('segment_cycle', `segment ${JSON.stringify(node.segment)} refers to itself through ${[...stack, node.segment].join(' → ')}`, `${node.path}/segment`);
-  }
-  const raw = resolve(node.segment);
-  if (raw === undefined) throw new CompileError('unknown_segment', `no segment ${JSON.stringify(node.segment)} in this project`, `${node.path}/segment`);
-  const nested = validateTree(raw, node.path);
-  const inner = expandSegments(nested, resolve, [...stack, node.segment]) as PlannedGroup;
-  return node.operator === 'in' ? inner : { ...inner, negate: !inner.negate };
+export function expandSegments(tree: Node, resolve: SegmentResolver): PlannedNode {
+  const validated = new Map<string, Group>();
+  let nodes = 0;
+  const expand = (node: Node, stack: readonly string[], depth: number): PlannedNode => {
+    if (++nodes > MAX_EXPANDED_NODES) throw new CompileError('too_complex', `more than ${MAX_CONDITIONS} conditions (nested segments included)`, node.path);
+    if (node.kind === 'group') {
+      if (depth > MAX_DEPTH) throw new CompileError('too_complex', `groups nested deeper than ${MAX_DEPTH} levels (nested segments included)`, node.path);
+      return { ...node, conditions: node.conditions.map((c) => expand(c, stack, depth + 1)) };
+    }
+    if (node.kind !== 'segment') return node;
+    if (stack.includes(node.segment)) {
+      throw new CompileError('segment_cycle', `segment ${JSON.stringify(node.segment)} refers to itself through ${[...stack, node.segment].join(' → ')}`, `${node.path}/segment`);
+    }
+    let nested = validated.get(node.segment);
+    if (!nested) {
+      const raw = resolve(node.segment);
+      if (raw === undefined) throw new CompileError('unknown_segment', `no segment ${JSON.stringify(node.segment)} in this project`, `${node.path}/segment`);
+      nested = validateTree(raw);
+      validated.set(node.segment, nested);
+    }
+    const inner = expand(relocate(nested, node.path), [...stack, node.segment], depth) as PlannedGroup;
+    if (isEmpty(inner)) return everyoneOrNobody(node.operator === 'in', node.path);
+    return node.operator === 'in' ? inner : { ...inner, negate: !inner.negate };
+  };
+  return expand(tree, [], 1);
+}
+
+/** The nodes of a saved tree, their paths under the condition that refers to it. */
+function relocate(group: Group, base: string): Group {
+  const move = (node: Node): Node => (node.kind === 'group'
+    ? { ...node, path: base + node.path, conditions: node.conditions.map(move) }
+    : { ...node, path: base + node.path });
+  return move(group) as Group;
+}
+
+function isEmpty(node: PlannedNode): boolean {
+  return node.kind === 'group' && node.conditions.every(isEmpty);
+}
+
+/**
+ * A saved segment without conditions matches every user (SPEC §3): as a
+ * nested condition it is "true" (`in`) or "false" (`not_in`) — written as a
+ * condition every user has or none has, since an empty group would be dropped.
+ */
+function everyoneOrNobody(everyone: boolean, path: string): PlannedNode {
+  return { kind: 'attribute', path, attribute: 'id', comparison: { type: 'empty', operator: everyone ? 'is_not_empty' : 'is_empty' } };
 }
 
 /** SPEC §3.6: at most 20 levels of groups and 1000 conditions, nested segments included. */

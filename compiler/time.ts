@@ -27,9 +27,11 @@ export function subtract(nowMs: number, d: Duration): number {
   const monthIndex = now.getUTCFullYear() * 12 + now.getUTCMonth() - d.amount;
   const year = Math.floor(monthIndex / 12);
   const month = monthIndex - year * 12;
-  const lastDay = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+  // setUTCFullYear, not Date.UTC: Date.UTC reads years 0–99 as 1900–1999.
+  const utc = (y: number, m: number, d: number) => new Date(0).setUTCFullYear(y, m, d);
+  const lastDay = new Date(utc(year, month + 1, 0)).getUTCDate();
   const day = Math.min(now.getUTCDate(), lastDay);
-  return Date.UTC(year, month, day) + (nowMs - Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+  return utc(year, month, day) + (nowMs - utc(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
 }
 
 const startOfDay = (ms: number) => Math.floor(ms / DAY) * DAY;

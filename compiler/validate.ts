@@ -104,6 +104,7 @@ function validateEvent(o: JsonObject, path: string): Node {
   let compared: Comparison;
   if (o.operator === undefined) {
     if (timed) throw invalid(`${path}/operator`, `is required with the ${measure.kind} measure (a date operator)`);
+    if (o.value !== undefined) throw invalid(`${path}/operator`, 'is required with a value (without both, the condition is "performed at least once")');
     compared = { type: 'number', operator: 'gte', value: 1 };
   } else {
     compared = comparison(o, path, [timed ? 'date' : 'number']);
@@ -129,7 +130,7 @@ function validateWindow(raw: Json, path: string): Window {
   const entries = Object.entries(o);
   if (entries.length !== 1) throw invalid(path, 'must have exactly one of in_last, more_than_ago, between, before, after');
   const [kind, value] = entries[0]!;
-  const at = `${path}/${kind}`;
+  const at = `${path}/${kind.replace(/~/g, '~0').replace(/\//g, '~1')}`;
   switch (kind) {
     case 'in_last':
     case 'more_than_ago':

@@ -8,7 +8,28 @@ import type { AnswerWrite, Attributes, EventWrite, InteractionWrite } from '../.
 import { parseTimestamp, toWarehouseTime } from '../../model/time.js';
 
 export function toJsonLines(rows: readonly object[]): Buffer {
-  return Buffer.from(rows.map((row) => JSON.stringify(row)).join('\n') + '\n');
+  return Buffer.from(rows.map(stringifyRow).join('\n') + '\n');
+}
+
+/**
+ * JSON text of a row, with one care: an integer too large for Int64/UInt64
+ * that JavaScript still prints in full (|n| ≥ 2^63, < 1e21) is written in
+ * exponent form, so ClickHouse reads it as the double it is instead of
+ * refusing the batch (JSON columns) or keeping it as a string (answers).
+ */
+export function stringifyRow(row: object): string {
+  let big = false;
+  const marker = `\u0000${Math.random().toString(36).slice(2)}:`;
+  const text = JSON.stringify(row, (_key, value: unknown) => {
+    if (typeof value === 'number' && Number.isInteger(value) && Math.abs(value) >= 2 ** 63 && Math.abs(value) < 1e21) {
+      big = true;
+      return marker + value.toExponential();
+    }
+    return value;
+  });
+  if (!big) return text;
+  const quoted = JSON.stringify(marker).slice(1, -1);
+  return text.replace(new RegExp(`"${quoted.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')}([^"]+)"`, 'g'), '$1');
 }
 
 function time(text: string): string {

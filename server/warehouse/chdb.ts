@@ -38,7 +38,7 @@ export class EmbeddedWarehouse implements Warehouse {
 
   async query<Row>(sql: string, params: Params = {}, options: QueryOptions = {}): Promise<QueryResult<Row>> {
     const result = await this.run(() =>
-      this.session.queryBindAsync(sql + settingsClause(options.settings), params, { format: 'JSONEachRow', signal: options.signal, timeout: this.jsTimeout() }), false);
+      this.session.queryBindAsync(sql + settingsClause(options.settings), bindable(params), { format: 'JSONEachRow', signal: options.signal, timeout: this.jsTimeout() }), false);
     return {
       rows: parseJsonLines<Row>(result.text()),
       stats: { rowsRead: result.rowsRead, bytesRead: result.bytesRead, elapsedMs: result.elapsed * 1000 },
@@ -74,7 +74,7 @@ export class EmbeddedWarehouse implements Warehouse {
   }
 
   async command(sql: string, params: Params = {}, options: QueryOptions = {}): Promise<void> {
-    await this.run(() => this.session.queryBindAsync(sql, params, { format: 'JSONEachRow', signal: options.signal, timeout: this.jsTimeout() }), false);
+    await this.run(() => this.session.queryBindAsync(sql, bindable(params), { format: 'JSONEachRow', signal: options.signal, timeout: this.jsTimeout() }), false);
   }
 
   async ping(): Promise<void> {
@@ -101,6 +101,17 @@ export class EmbeddedWarehouse implements Warehouse {
       throw toWarehouseError(error as ChdbError, write);
     }
   }
+}
+
+/**
+ * chDB refuses to bind a JS number that is an integer beyond 2^53 (it cannot
+ * tell it exactly); such a value is a double all the same, so it is bound as
+ * its text, which ClickHouse parses into the parameter's type.
+ */
+function bindable(params: Params): Params {
+  const unsafe = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v);
+  if (!Object.values(params).some(unsafe)) return params;
+  return Object.fromEntries(Object.entries(params).map(([k, v]) => [k, unsafe(v) ? String(v) : v]));
 }
 
 function toWarehouseError(error: ChdbError, write: boolean): WarehouseError {

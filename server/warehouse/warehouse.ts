@@ -82,8 +82,13 @@ export const INSERT_SETTINGS = {
   async_insert: 0,
 } as const satisfies Record<string, string | number>;
 
-/** Settings every session carries: 64-bit numbers come back as JSON numbers. */
+/**
+ * Settings every session carries: 64-bit numbers come back as JSON numbers,
+ * and a LEFT JOIN fills users without rows with 0 (the compiled SQL also
+ * guards its counts with ifNull, for engineers who embed it elsewhere).
+ */
 export const SESSION_SETTINGS = {
   output_format_json_quote_64bit_integers: 0,
   output_format_json_quote_decimals: 0,
+  join_use_nulls: 0,
 } as const satisfies Record<string, string | number>;

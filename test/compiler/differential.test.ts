@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileAudience, STRATEGIES } from '../../compiler/index.js';
 import type { Warehouse } from '../../server/warehouse/warehouse.js';
 import { evaluate } from '../support/evaluator.js';
-import { dataset, NOW, tree, type GeneratedData } from '../support/generators.js';
+import { dataset, NOW, savedSegments, treeWithSegments, type GeneratedData } from '../support/generators.js';
 import { openTestWarehouse } from '../support/warehouse.js';
 import { ingest } from '../support/ingest.js';
 
@@ -22,22 +22,22 @@ let dispose: () => Promise<void>;
 beforeAll(async () => ({ warehouse, dispose } = await openTestWarehouse()));
 afterAll(() => dispose());
 
-async function members(project: string, conditions: object, strategy: (typeof STRATEGIES)[number]): Promise<string[]> {
-  const { sql, params } = compileAudience(conditions, { project, now: new Date(NOW), resolveSegment: () => undefined, strategy }, { kind: 'filter' });
+async function members(project: string, conditions: object, segments: Record<string, object>, strategy: (typeof STRATEGIES)[number]): Promise<string[]> {
+  const { sql, params } = compileAudience(conditions, { project, now: new Date(NOW), resolveSegment: (id) => segments[id], strategy }, { kind: 'filter' });
   const { rows } = await warehouse.query<{ user_id: string }>(sql, params);
   return rows.map((r) => r.user_id).sort();
 }
 
 describe('differential: compiled SQL on the engine ≡ the evaluator written from the spec', () => {
-  const samples = fc.sample(dataset, DATASETS) as GeneratedData[];
-  samples.forEach((data, i) => {
+  const samples = fc.sample(fc.tuple(dataset, savedSegments), DATASETS) as Array<[GeneratedData, Record<string, object>]>;
+  samples.forEach(([data, segments], i) => {
     it(`dataset ${i}: ${data.users.length} users, ${data.events.length} events, ${data.interactions.length} interactions, ${data.answers.length} answers`, async () => {
       const project = `diff${i}`;
       await ingest(warehouse, project, data);
-      await fc.assert(fc.asyncProperty(tree, async (conditions) => {
-        const expected = [...evaluate(conditions, data, Date.parse(NOW))].sort();
+      await fc.assert(fc.asyncProperty(treeWithSegments, async (conditions) => {
+        const expected = [...evaluate(conditions, data, Date.parse(NOW), segments)].sort();
         for (const strategy of STRATEGIES) {
-          expect(await members(project, conditions, strategy), `${strategy}: ${JSON.stringify(conditions)}`).toEqual(expected);
+          expect(await members(project, conditions, segments, strategy), `${strategy}: ${JSON.stringify(conditions)}\nsegments: ${JSON.stringify(segments)}`).toEqual(expected);
         }
       }), { numRuns: TREES, endOnFailure: false });
     }, 600_000);

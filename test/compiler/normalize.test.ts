@@ -64,14 +64,36 @@ describe('expandSegments', () => {
 
   it('inlines the saved tree, negated for not_in, recursively', () => {
     const t = tree({ op: 'and', conditions: [{ type: 'segment', segment: 'b', operator: 'in' }] });
-    expect(shape(expandSegments(t, resolve, []))).toEqual({ op: 'and', conditions: [{ op: 'or', conditions: [{ op: 'and', negate: true, conditions: ['is in a'] }, 'is in b'] }] });
+    expect(shape(expandSegments(t, resolve))).toEqual({ op: 'and', conditions: [{ op: 'or', conditions: [{ op: 'and', negate: true, conditions: ['is in a'] }, 'is in b'] }] });
   });
 
   it('refuses unknown segments and cycles with 422 and the path of the reference', () => {
-    const unknown = () => expandSegments(tree({ op: 'and', conditions: [leaf('x'), { type: 'segment', segment: 'zz', operator: 'in' }] }), resolve, []);
+    const unknown = () => expandSegments(tree({ op: 'and', conditions: [leaf('x'), { type: 'segment', segment: 'zz', operator: 'in' }] }), resolve);
     expect(unknown).toThrow(expect.objectContaining({ code: 'unknown_segment', status: 422, path: '/conditions/1/segment' }));
-    const cycle = () => expandSegments(tree({ op: 'and', conditions: [{ type: 'segment', segment: 'loop1', operator: 'in' }] }), resolve, []);
+    const cycle = () => expandSegments(tree({ op: 'and', conditions: [{ type: 'segment', segment: 'loop1', operator: 'in' }] }), resolve);
     expect(cycle).toThrow(expect.objectContaining({ code: 'segment_cycle', status: 422 }));
+  });
+});
+
+describe('expandSegments: limits and empty segments', () => {
+  it('a saved segment without conditions is everyone when nested with in, nobody with not_in', () => {
+    const empty = () => ({ op: 'and', conditions: [{ op: 'or', conditions: [] }] });
+    const inAll = normalize(tree({ op: 'or', conditions: [{ type: 'segment', segment: 'all', operator: 'in' }, leaf('x')] }), empty);
+    expect(inAll.conditions).toEqual(expect.arrayContaining([expect.objectContaining({ attribute: 'id', comparison: { type: 'empty', operator: 'is_not_empty' } })]));
+    const notIn = normalize(tree({ op: 'and', conditions: [{ type: 'segment', segment: 'all', operator: 'not_in' }] }), empty);
+    expect(notIn.conditions).toEqual([expect.objectContaining({ attribute: 'id', comparison: { type: 'empty', operator: 'is_empty' } })]);
+  });
+
+  it('stops expanding segments that nest segments a thousand times over, quickly', () => {
+    const saved: Record<string, object> = {
+      s0: { op: 'and', conditions: [] },
+      s1: { op: 'or', conditions: Array.from({ length: 1000 }, () => ({ type: 'segment', segment: 's0', operator: 'in' })) },
+      s2: { op: 'or', conditions: Array.from({ length: 1000 }, () => ({ type: 'segment', segment: 's1', operator: 'in' })) },
+    };
+    const started = Date.now();
+    expect(() => normalize(tree({ op: 'or', conditions: Array.from({ length: 10 }, () => ({ type: 'segment', segment: 's2', operator: 'in' })) }), (id) => saved[id]))
+      .toThrow(expect.objectContaining({ code: 'too_complex' }));
+    expect(Date.now() - started).toBeLessThan(1000);
   });
 });
 

@@ -208,6 +208,34 @@ describe('SPEC §3.5 nested segments', () => {
   });
 });
 
+describe('SPEC §3.2 rule 6 and rule 5 at the edges', () => {
+  beforeAll(async () => {
+    const response = await call(app, 'POST', '/v1/users', { users: [
+      { id: 'huge', attributes: { n: 2e19, neg: -1e19, max: 1.7976931348623157e308, old: '1960-01-01', ancient: '0050-01-01' } },
+    ] });
+    expect(response.status).toBe(200);
+    await call(app, 'POST', '/v1/answers', { answers: [{ user_id: 'huge', experience: 'big', step: 'n', value: 2e19, timestamp: '2026-01-01T00:00:00Z' }] });
+  });
+  afterAll(() => call(app, 'DELETE', '/v1/users/huge'));
+
+  const custom = (key: string, operator: string, value: unknown) => ({ type: 'custom_attribute', key, operator, value });
+
+  it('stores integers beyond 64 bits as the doubles they are, and compares with any finite number', async () => {
+    expect(await members(custom('n', 'gt', 1e19))).toEqual(['huge']);
+    expect(await members(custom('n', 'eq', 2e19))).toEqual(['huge']);
+    expect(await members(custom('neg', 'lt', -9e18))).toEqual(['huge']);
+    expect(await members(custom('max', 'gte', 1.7976931348623157e308))).toEqual(['huge']);
+    expect(await members(custom('n', 'lt', 1e21), custom('n', 'gt', 1e16))).toEqual(['huge']);
+    expect(await members({ type: 'answer', experience: 'big', step: 'n', operator: 'gt', value: 1e19 })).toEqual(['huge']);
+  });
+
+  it('accepts durations reaching before 1900 and counts calendar months back to the first century', async () => {
+    expect(await members(custom('old', 'in_last', { amount: 1_000_000, unit: 'days' }))).toEqual(['huge']);
+    expect(await members(custom('old', 'more_than_ago', { amount: 23_500, unit: 'months' }))).toEqual([]);
+    expect(await members({ type: 'event', source: 'api', event: 'login', window: { in_last: { amount: 1_000_000, unit: 'weeks' } } })).toEqual(['active']);
+  });
+});
+
 describe('SPEC §3.6 validation and limits', () => {
   const bad = async (conditions: unknown) => call(app, 'POST', '/v1/audience/count', { conditions });
   const condition = { type: 'attribute', attribute: 'name', operator: 'is', value: 'x' };
@@ -223,6 +251,8 @@ describe('SPEC §3.6 validation and limits', () => {
       [{ op: 'and', conditions: [{ op: 'or', conditions: [event({ event: 'e', measure: 'first_time', operator: 'before', value: '2026-01-01', window: { in_last: { amount: 1, unit: 'days' } } })] }] }, '/conditions/0/conditions/0/window'],
       [{ op: 'and', conditions: [{ type: 'custom_attribute', key: 'k', operator: 'in', value: [] }] }, '/conditions/0/value'],
       [{ op: 'and', conditions: [event({ event: 'e', where: [{ property: 'p', operator: 'in_last', value: { amount: 1, unit: 'years' } }] })] }, '/conditions/0/where/0/value/unit'],
+      [{ op: 'and', conditions: [event({ event: 'e', value: 3 })] }, '/conditions/0/operator'],
+      [{ op: 'and', conditions: [event({ event: 'e', window: { 'a/b': 1 } })] }, '/conditions/0/window/a~1b'],
     ];
     for (const [conditions, path] of cases) {
       const response = await bad(conditions);

@@ -117,6 +117,13 @@ describe('POST /v1/audience/sql', () => {
     expect(Number(embedded.rows[0]!.n)).toBe(count.body.count);
   });
 
+  it('kind "filter" keeps its meaning where an engineer runs it with join_use_nulls = 1', async () => {
+    const conditions = { op: 'and', conditions: [{ type: 'experience', experience: 'never', interaction: 'not_seen' }, { type: 'answer', experience: 'x', step: 'y', operator: 'not_answered' }] };
+    const { body } = await call(app, 'POST', '/v1/audience/sql', { conditions, kind: 'filter' });
+    const { rows } = await warehouse.query<{ n: number }>(`SELECT count() AS n FROM (${body.sql})`, body.params, { settings: { join_use_nulls: 1 } });
+    expect(Number(rows[0]!.n)).toBe(N);
+  });
+
   it('adds EXPLAIN indexes = 1 on request', async () => {
     const { body } = await call(app, 'POST', '/v1/audience/sql', { conditions: everyone, explain: true });
     expect(body.explain).toMatch(/ReadFromMergeTree/);

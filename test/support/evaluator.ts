@@ -180,7 +180,7 @@ function minus(now: number, d: Duration): number {
 }
 
 function operand(text: string): { ms: number; dateOnly: boolean } {
-  return { ms: Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text), dateOnly: /^\d{4}-\d{2}-\d{2}$/.test(text) };
+  return { ms: storedDate(text) ?? NaN, dateOnly: /^\d{4}-\d{2}-\d{2}$/.test(text) };
 }
 
 const STORED_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
@@ -191,8 +191,9 @@ export function storedDate(text: string): number | undefined {
   if (!m) return undefined;
   const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', zone] = m;
   const [year, month, day, hour, minute, second] = [y, mo, d, h, mi, s].map(Number) as [number, number, number, number, number, number];
-  if (month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(year, month, 0)).getUTCDate() || hour > 23 || minute > 59 || second > 59) return undefined;
-  let t = Date.UTC(year, month - 1, day, hour, minute, second, Number((frac + '000').slice(0, 3)));
+  if (month < 1 || month > 12 || day < 1 || day > new Date(new Date(0).setUTCFullYear(year, month, 0)).getUTCDate() || hour > 23 || minute > 59 || second > 59) return undefined;
+  // setUTCFullYear, not Date.UTC, which reads years 0–99 as 1900–1999.
+  let t = new Date(0).setUTCFullYear(year, month - 1, day) + ((hour * 60 + minute) * 60 + second) * 1000 + Number((frac + '000').slice(0, 3));
   if (zone && zone !== 'Z') {
     const sign = zone[0] === '-' ? -1 : 1;
     const digits = zone.slice(1).replace(':', '');

@@ -21,7 +21,7 @@ const KEYS = ['plan', 'a.b', "q'k {k}", 'ünï 50%', 'back\\slash'];
 const TIMES = [
   0, 60_000, 3_600_000, DAY - 1, DAY, 29 * DAY, 30 * DAY, 30 * DAY + 1, 31 * DAY, 76 * DAY, 92 * DAY, 200 * DAY, 365 * DAY, -DAY,
 ].map((ago) => iso(NOW_MS - ago)).concat(['2026-06-15T00:00:00.000Z', '2026-06-14T23:59:59.999Z', '2026-01-15T10:30:00.000Z', '2026-01-15T00:00:00.000Z', '2026-03-15T12:00:00.000Z', '2025-12-31T23:59:59.999Z']);
-const DATE_OPERANDS = ['2026-01-15', '2026-06-15', '2026-06-14T23:59:59.999Z', '2026-01-15T10:30:00.000Z', '2025-12-31', '2026-03-15T12:00:00.000Z'];
+const DATE_OPERANDS = ['2026-01-15', '2026-01-15T15:30:00+05', '2026-06-15', '2026-06-14T23:59:59.999Z', '2026-01-15T10:30:00.000Z', '2025-12-31', '2026-03-15T12:00:00.000Z'];
 const DURATIONS = [{ amount: 30, unit: 'days' }, { amount: 1, unit: 'months' }, { amount: 3, unit: 'months' }, { amount: 1, unit: 'hours' },
   { amount: 2, unit: 'weeks' }, { amount: 0, unit: 'minutes' }, { amount: 6, unit: 'months' }];
 const SOURCES = ['jimo', 'segmentio', 'posthog', 'api'];
@@ -146,11 +146,28 @@ const answer = fc.record({
 
 export const leaf = fc.oneof(attribute, customAttribute, event, experience, answer);
 
-export const tree: fc.Arbitrary<object> = fc.letrec((tie) => ({
-  node: fc.oneof({ depthSize: 'small', withCrossShrink: true }, leaf, tie('group')),
-  group: fc.record({
-    op: pick(['and', 'or']),
-    negate: fc.option(fc.boolean(), { nil: undefined }),
-    conditions: fc.array(tie('node'), { maxLength: 3 }),
-  }).map((g) => JSON.parse(JSON.stringify(g))),
-})).group;
+function treeOf(leaves: fc.Arbitrary<object>): fc.Arbitrary<object> {
+  return fc.letrec((tie) => ({
+    node: fc.oneof({ depthSize: 'small', withCrossShrink: true }, leaves, tie('group')),
+    group: fc.record({
+      op: pick(['and', 'or']),
+      negate: fc.option(fc.boolean(), { nil: undefined }),
+      conditions: fc.array(tie('node'), { maxLength: 3 }),
+    }).map((g) => JSON.parse(JSON.stringify(g))),
+  })).group;
+}
+
+export const tree = treeOf(leaf);
+
+/** Saved segments for a dataset: two plain trees, one nesting them, one without conditions (everyone). */
+export const savedSegments: fc.Arbitrary<Record<string, object>> = fc.record({ a: tree, b: tree, c: tree }).map(({ a, b, c }) => ({
+  sA: a,
+  sB: b,
+  sC: { op: 'or', conditions: [{ type: 'segment', segment: 'sA', operator: 'not_in' }, { op: 'and', conditions: [{ type: 'segment', segment: 'sB', operator: 'in' }, c] }] },
+  sE: { op: 'and', conditions: [{ op: 'or', conditions: [] }] },
+}));
+
+const segmentLeaf = fc.record({ type: fc.constant('segment'), segment: pick(['sA', 'sB', 'sC', 'sE']), operator: pick(['in', 'not_in']) });
+
+/** Trees that may also nest the saved segments of `savedSegments`. */
+export const treeWithSegments = treeOf(fc.oneof({ weight: 5, arbitrary: leaf }, { weight: 1, arbitrary: segmentLeaf }));

@@ -84,16 +84,19 @@ WHERE
         GROUP BY
           user_id
         HAVING
-          countIf (
-            experience = {p10:String}
-            AND step = {p11:String}
+          ifNull(
+            countIf (
+              experience = {p10:String}
+              AND step = {p11:String}
+            ),
+            0
           ) > 0
           AND ifNull(
             multiIf(
               dynamicType(
                 argMaxIf (
                   value,
-                  timestamp,
+                  (timestamp, toString(value)),
                   experience = {p10:String}
                   AND step = {p11:String}
                 )
@@ -101,7 +104,7 @@ WHERE
               dynamicElement(
                 argMaxIf (
                   value,
-                  timestamp,
+                  (timestamp, toString(value)),
                   experience = {p10:String}
                   AND step = {p11:String}
                 ),
@@ -110,7 +113,7 @@ WHERE
               dynamicType(
                 argMaxIf (
                   value,
-                  timestamp,
+                  (timestamp, toString(value)),
                   experience = {p10:String}
                   AND step = {p11:String}
                 )
@@ -119,7 +122,7 @@ WHERE
                 dynamicElement(
                   argMaxIf (
                     value,
-                    timestamp,
+                    (timestamp, toString(value)),
                     experience = {p10:String}
                     AND step = {p11:String}
                   ),
@@ -129,7 +132,7 @@ WHERE
               dynamicType(
                 argMaxIf (
                   value,
-                  timestamp,
+                  (timestamp, toString(value)),
                   experience = {p10:String}
                   AND step = {p11:String}
                 )
@@ -138,7 +141,7 @@ WHERE
                 dynamicElement(
                   argMaxIf (
                     value,
-                    timestamp,
+                    (timestamp, toString(value)),
                     experience = {p10:String}
                     AND step = {p11:String}
                   ),
@@ -164,11 +167,14 @@ WHERE
         GROUP BY
           user_id
         HAVING
-          countIf (
-            experience = {p13:String}
-            AND interaction = {p14:String}
-            AND timestamp >= {p15:DateTime64(3, 'UTC')}
-            AND timestamp <= {p6:DateTime64(3, 'UTC')}
+          ifNull(
+            countIf (
+              experience = {p13:String}
+              AND interaction = {p14:String}
+              AND timestamp >= {p15:DateTime64(3, 'UTC')}
+              AND timestamp <= {p6:DateTime64(3, 'UTC')}
+            ),
+            0
           ) > 0
       )
     )
@@ -196,7 +202,7 @@ WHERE
             ifNull(
               toFloat64(
                 uniqExactIf (
-                  toDate(timestamp),
+                  toDate32(timestamp),
                   source = {p1:String}
                   AND event = {p18:String}
                 )

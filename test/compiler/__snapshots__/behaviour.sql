@@ -20,7 +20,7 @@ WITH
       ) AS m1,
       /* /conditions/4/conditions/0 */
       uniqExactIf (
-        toDate(timestamp),
+        toDate32(timestamp),
         source = {p0:String}
         AND event = {p7:String}
       ) AS m2
@@ -62,7 +62,7 @@ WITH
       /* /conditions/2/conditions/0 */
       argMaxIf (
         value,
-        timestamp,
+        (timestamp, toString(value)),
         experience = {p9:String}
         AND step = {p10:String}
       ) AS m1
@@ -127,7 +127,7 @@ WHERE
     AND (
       /* /conditions/2/conditions/0 */
       (
-        a.m0 > 0
+        ifNull(a.m0, 0) > 0
         AND ifNull(
           multiIf(
             dynamicType(a.m1) = 'Float64',
@@ -141,7 +141,7 @@ WHERE
           false
         )
       )
-      OR /* /conditions/2/conditions/1 */ (x.m0 > 0)
+      OR /* /conditions/2/conditions/1 */ (ifNull(x.m0, 0) > 0)
     )
     AND /* /conditions/3 */ ifNull(
       has(
