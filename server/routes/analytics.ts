@@ -44,7 +44,8 @@ export const analyticsRoutes: FastifyPluginAsync<{ audiences: Audiences; segment
 
   const rangeOf = (body: AudienceBody): TimeRange & { from: { ms: number }; to: { ms: number } } => {
     const range = between(dateValue(body.from, '/from'), dateValue(body.to, '/to'));
-    if (range.to!.ms < range.from!.ms) throw errors.invalidRequest('"to" is before "from"', '/to');
+    const { from, to } = range as { from: { ms: number }; to: { ms: number; inclusive: boolean } };
+    if (to.inclusive ? to.ms < from.ms : to.ms <= from.ms) throw errors.invalidRequest('"to" is before "from"', '/to');
     return range as TimeRange & { from: { ms: number }; to: { ms: number } };
   };
 

@@ -86,9 +86,13 @@ describe('SPEC §5 the server process', () => {
     expect((await post(first, '/v1/events', {
       events: Array.from({ length: 500 }, (_, i) => ({ user_id: `u${i}`, source: 'api', event: 'e', timestamp: '2026-01-01T00:00:00Z' })),
     })).status).toBe(200);
+    const saved = await post(first, '/v1/segments', { name: 'Named', conditions: { op: 'and', conditions: [{ type: 'attribute', attribute: 'name', operator: 'is', value: 'Pat' }] } });
+    expect(saved.status).toBe(201);
     await stop(first, 'SIGKILL');
 
     const second = await start();
+    const listed = await (await fetch(`${second.url}/v1/segments`, { headers: { authorization: 'Bearer k1' } })).json();
+    expect(listed.segments).toEqual([expect.objectContaining({ id: saved.body.id, name: 'Named', audience: 1, version: 1 })]);
     expect((await post(second, '/v1/users', { users: [{ id: 'p', attributes: { b: 2 } }] })).body).toEqual({ accepted: 1, created: 0, updated: 1 });
     await stop(second, 'SIGKILL');
 
