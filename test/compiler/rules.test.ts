@@ -4,8 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { call, KEYS, testApp } from '../support/api.js';
-import { openTestWarehouse } from '../support/warehouse.js';
+import { call, KEYS, useTestApp } from '../support/api.js';
 import { ingest } from '../support/ingest.js';
 import type { Warehouse } from '../../server/warehouse/warehouse.js';
 import { STRATEGIES } from '../../compiler/index.js';
@@ -13,12 +12,10 @@ import { toJsonLines } from '../../server/ingest/rows.js';
 
 let app: FastifyInstance;
 let warehouse: Warehouse;
-let dispose: () => Promise<void>;
 const NOW = '2026-03-31T12:00:00.000Z';
 
+useTestApp((ready) => ({ app, warehouse } = ready));
 beforeAll(async () => {
-  ({ warehouse, dispose } = await openTestWarehouse());
-  app = await testApp(warehouse);
   const ids = ['active', 'buyer', 'lurker', 'newbie', 'quiet'];
   await ingest(warehouse, 'alpha', {
     users: ids.map((id) => ({ id })) as never,
@@ -48,11 +45,6 @@ beforeAll(async () => {
     ] as never,
   });
 });
-afterAll(async () => {
-  await app?.close();
-  await dispose?.();
-});
-
 async function members(...conditions: object[]): Promise<string[]> {
   const tree = { op: 'and', conditions };
   const results = await Promise.all(STRATEGIES.map(async (strategy) => {

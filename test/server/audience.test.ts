@@ -1,21 +1,18 @@
 /** SPEC §4 "Audiences": count, users (keyset pagination), sql. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { call, KEYS, testApp } from '../support/api.js';
-import { openTestWarehouse } from '../support/warehouse.js';
+import { call, KEYS, useTestApp } from '../support/api.js';
 import type { Warehouse } from '../../server/warehouse/warehouse.js';
 import { UserStore } from '../../server/ingest/users.js';
 import { SORT_FIELDS } from '../../compiler/index.js';
 
 let app: FastifyInstance;
 let warehouse: Warehouse;
-let dispose: () => Promise<void>;
 const everyone = { op: 'and', conditions: [] };
 const N = 57;
 
+useTestApp((ready) => ({ app, warehouse } = ready));
 beforeAll(async () => {
-  ({ warehouse, dispose } = await openTestWarehouse());
-  app = await testApp(warehouse);
   // Duplicate and missing sort values on purpose: ties break by id, missing values come last.
   await new UserStore(warehouse).upsert('alpha', Array.from({ length: N }, (_, i) => ({
     id: `user-${String(i).padStart(3, '0')}`,
@@ -28,11 +25,6 @@ beforeAll(async () => {
   })));
   await new UserStore(warehouse).upsert('beta', [{ id: 'user-000', name: 'other project' }]);
 });
-afterAll(async () => {
-  await app?.close();
-  await dispose?.();
-});
-
 describe('POST /v1/audience/count', () => {
   it('counts the project\'s users only', async () => {
     expect(await call(app, 'POST', '/v1/audience/count', { conditions: everyone })).toEqual({ status: 200, body: { count: N } });

@@ -1,17 +1,12 @@
 /** SPEC §4: the catalog, analytics filtered by segment, CSV import to a segment. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { call, KEYS, testApp } from '../support/api.js';
-import { openTestWarehouse } from '../support/warehouse.js';
-import type { Warehouse } from '../../server/warehouse/warehouse.js';
+import { call, KEYS, useTestApp } from '../support/api.js';
 
 let app: FastifyInstance;
-let warehouse: Warehouse;
-let dispose: () => Promise<void>;
 
+useTestApp((ready) => ({ app } = ready));
 beforeAll(async () => {
-  ({ warehouse, dispose } = await openTestWarehouse());
-  app = await testApp(warehouse);
   await call(app, 'POST', '/v1/users', { users: [
     { id: 'ann', attributes: { plan: 'pro', 'a.b': 1, beta: true, tags: ['x'] }, traits: { company: 'Acme' } },
     { id: 'bob', attributes: { plan: 3 } },
@@ -36,11 +31,6 @@ beforeAll(async () => {
   ] });
   await call(app, 'POST', '/v1/answers', { answers: [{ user_id: 'ann', experience: 'nps', step: 'score', value: 9, timestamp: '2026-06-02T00:00:00.000Z' }] });
 });
-afterAll(async () => {
-  await app?.close();
-  await dispose?.();
-});
-
 describe('GET /v1/catalog', () => {
   it('offers the categories with data, their fields and the value types seen, keys as they were sent', async () => {
     const { status, body } = await call(app, 'GET', '/v1/catalog');

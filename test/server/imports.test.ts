@@ -1,25 +1,18 @@
 /** SPEC §4 POST /v1/imports: CSV to users, typed cells, identifier choice, per-row rejects. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { KEYS, testApp } from '../support/api.js';
-import { openTestWarehouse } from '../support/warehouse.js';
+import { KEYS, useTestApp } from '../support/api.js';
 import type { Warehouse } from '../../server/warehouse/warehouse.js';
 import { UserStore } from '../../server/ingest/users.js';
 import { typedCell } from '../../server/ingest/csv.js';
 
 let app: FastifyInstance;
 let warehouse: Warehouse;
-let dispose: () => Promise<void>;
 let store: UserStore;
 
+useTestApp((ready) => ({ app, warehouse } = ready));
 beforeAll(async () => {
-  ({ warehouse, dispose } = await openTestWarehouse());
-  app = await testApp(warehouse);
   store = new UserStore(warehouse);
-});
-afterAll(async () => {
-  await app.close();
-  await dispose();
 });
 
 async function importCsv(csv: string, query = '') {

@@ -2,24 +2,15 @@
  * SPEC §2 and §4: every bad input is a 4xx naming the JSON pointer of the
  * offending value, and a refused batch writes nothing.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { call, KEYS, testApp } from '../support/api.js';
-import { openTestWarehouse } from '../support/warehouse.js';
+import { call, KEYS, useTestApp } from '../support/api.js';
 import type { Warehouse } from '../../server/warehouse/warehouse.js';
 
 let app: FastifyInstance;
 let warehouse: Warehouse;
-let dispose: () => Promise<void>;
 
-beforeAll(async () => {
-  ({ warehouse, dispose } = await openTestWarehouse());
-  app = await testApp(warehouse);
-});
-afterAll(async () => {
-  await app.close();
-  await dispose();
-});
+useTestApp((ready) => ({ app, warehouse } = ready));
 
 const event = { user_id: 'u1', source: 'api', event: 'e', timestamp: '2026-01-01T00:00:00.000Z' };
 const interaction = { user_id: 'u1', experience: 'tour', interaction: 'seen', timestamp: '2026-01-01T00:00:00.000Z' };

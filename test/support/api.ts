@@ -1,5 +1,7 @@
 /** The Fastify app on a given warehouse, with two projects, and a small request helper. */
+import { afterAll, beforeAll } from 'vitest';
 import type { FastifyInstance, InjectOptions } from 'fastify';
+import { openTestWarehouse } from './warehouse.js';
 import { buildApp } from '../../server/app.js';
 import type { Warehouse } from '../../server/warehouse/warehouse.js';
 
@@ -23,4 +25,23 @@ export async function call(app: FastifyInstance, method: InjectOptions['method']
     payload: payload === undefined ? undefined : typeof payload === 'string' ? payload : JSON.stringify(payload),
   });
   return { status: response.statusCode, body: response.body ? JSON.parse(response.body) : undefined };
+}
+
+/**
+ * The app on a fresh embedded warehouse for one test file: set up before the
+ * file's tests (handed to `ready`), closed after them.
+ */
+export function useTestApp(ready: (opened: { app: FastifyInstance; warehouse: Warehouse }) => void): void {
+  let dispose: (() => Promise<void>) | undefined;
+  let app: FastifyInstance | undefined;
+  beforeAll(async () => {
+    const opened = await openTestWarehouse();
+    dispose = opened.dispose;
+    app = await testApp(opened.warehouse);
+    ready({ app, warehouse: opened.warehouse });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await dispose?.();
+  });
 }
