@@ -154,10 +154,22 @@ describe('SPEC §4 errors', () => {
     expect(JSON.parse(response.body)).toEqual({ status: 'ok', warehouse: 'embedded' });
   });
 
-  it('serves the OpenAPI document at /docs without a key, listing the ingestion routes', async () => {
+  it('serves the OpenAPI document at /docs without a key, listing every route with its response', async () => {
     const response = await app.inject({ method: 'GET', url: '/docs/json' });
     expect(response.statusCode).toBe(200);
     const paths = Object.keys(JSON.parse(response.body).paths);
-    expect(paths).toEqual(expect.arrayContaining(['/v1/users', '/v1/users/{id}', '/v1/events', '/v1/interactions', '/v1/answers', '/v1/imports', '/health']));
+    expect(paths).toEqual(expect.arrayContaining([
+      '/health', '/v1/users', '/v1/users/{id}', '/v1/events', '/v1/interactions', '/v1/answers', '/v1/imports',
+      '/v1/audience/count', '/v1/audience/users', '/v1/audience/sql',
+      '/v1/segments', '/v1/segments/counts', '/v1/segments/{id}', '/v1/segments/{id}/duplicate', '/v1/segments/{id}/versions',
+      '/v1/segments/{id}/versions/{version}/restore', '/v1/segments/{id}/count', '/v1/segments/{id}/users', '/v1/segments/{id}/sql',
+      '/v1/catalog', '/v1/analytics/events', '/v1/analytics/experiences',
+    ]));
+    const doc = JSON.parse(response.body);
+    for (const [path, methods] of Object.entries(doc.paths as Record<string, Record<string, { responses?: Record<string, unknown> }>>)) {
+      for (const [method, operation] of Object.entries(methods)) {
+        expect(Object.keys(operation.responses ?? {}).some((code) => code.startsWith('2')), `${method} ${path} documents its success response`).toBe(true);
+      }
+    }
   });
 });
