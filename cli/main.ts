@@ -14,7 +14,7 @@ import { progressBar } from './progress.js';
 import { compileAudience, STRATEGIES, type Strategy } from '../compiler/index.js';
 import { prettySql } from '../compiler/pretty.js';
 import { SegmentStore } from '../server/segments/store.js';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 
 const program = new Command('segments')
   .description('Segments: audience condition trees compiled to ClickHouse SQL')
@@ -170,6 +170,28 @@ treeOptions(program.command('count')
       console.error(`${Date.now() - started} ms`);
     } finally {
       await warehouse?.close();
+    }
+  });
+
+program.command('bench')
+  .description('benchmark the suite of segments against floors and the naive strategy (prints a table; --json for the figures)')
+  .addOption(new Option('--users <n>', 'users').default(1_000_000).argParser(count))
+  .addOption(new Option('--events <n>', 'events (over 365 days)').default(30_000_000).argParser(count))
+  .addOption(new Option('--runs <n>', 'runs per figure (the median is reported)').default(3).argParser(count))
+  .addOption(new Option('--ingest-events <n>', 'events written for the ingestion figures (default: min(events, 1 000 000))').argParser(count))
+  .option('--json <file>', 'also write the report as JSON')
+  .option('--data-dir <dir>', 'embedded store of the benchmark dataset (reused when it matches)', './data/bench')
+  .action(async (o: { users: number; events: number; runs: number; ingestEvents?: number; json?: string; dataDir: string }) => {
+    const { runBench, formatReport } = await import('../bench/run.js');
+    const config = loadConfig({ ...process.env, DATA_DIR: process.env.CLICKHOUSE_URL ? process.env.DATA_DIR : o.dataDir, QUERY_TIMEOUT_MS: process.env.QUERY_TIMEOUT_MS ?? '600000' });
+    const warehouse = openWarehouse(config);
+    try {
+      await migrate(warehouse);
+      const report = await runBench(warehouse, { users: o.users, events: o.events, runs: Math.max(1, o.runs), ingestEvents: o.ingestEvents, log: (line) => console.error(line) });
+      console.log(formatReport(report));
+      if (o.json) writeFileSync(o.json, JSON.stringify(report, null, 2));
+    } finally {
+      await warehouse.close();
     }
   });
 

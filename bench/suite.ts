@@ -1,0 +1,60 @@
+/**
+ * The benchmark's segments: every category and operator family of SPEC §3,
+ * over the data `segments seed` generates. Each has a floor: the same engine
+ * reading only the rows and columns the segment must touch (the events of
+ * its (source, event) pairs and windows, the attribute subcolumns it names) —
+ * a lower bound for any plan, written by hand.
+ */
+const ev = (source: string, event: string, rest: object = {}) => ({ type: 'event', source, event, ...rest });
+const attr = (key: string, operator: string, value?: unknown, source?: 'segmentio') => ({ type: 'custom_attribute', key, operator, value, ...(source ? { source } : {}) });
+const days = (amount: number) => ({ amount, unit: 'days' });
+
+export interface SuiteSegment {
+  name: string;
+  conditions: object;
+  /** SQL reading what the segment must touch; `{project:String}` and `{now:DateTime64(3, 'UTC')}` are bound. */
+  floor: string;
+}
+
+/** Rows of these (source, event) pairs, optionally within a window, reading the listed columns. */
+function eventsFloor(pairs: Array<[string, string]>, columns = 'user_id', window = ''): string {
+  const where = pairs.map(([s, e]) => `(source = '${s}' AND event = '${e}')`).join(' OR ');
+  return `SELECT count(), uniqExact(${columns}) FROM events WHERE project = {project:String} AND (${where})${window ? ` AND ${window}` : ''}`;
+}
+
+const usersFloor = (columns: string) => `SELECT count(), ${columns} FROM users FINAL WHERE project = {project:String}`;
+
+export function suite(): SuiteSegment[] {
+  const deepOr = { op: 'or', conditions: ['search', 'invite_sent', 'export_csv', 'report_created'].map((e) => ({ op: 'or', conditions: [{ op: 'and', conditions: [ev('api', e, { operator: 'gte', value: 2 }), attr('plan', 'is', 'pro')] }] })) };
+  const big: object[] = [];
+  for (let i = 0; i < 200; i++) {
+    const k = i % 4;
+    big.push(k === 0 ? attr('seats', 'gt', i) : k === 1 ? attr('country', 'is', ['US', 'FR', 'DE', 'GB', 'BR'][i % 5]) : k === 2 ? attr('logins_30d', 'lt', i % 50) : attr('plan', 'is_not', 'free'));
+  }
+  return [
+    { name: 'attribute: plan is pro', conditions: { op: 'and', conditions: [attr('plan', 'is', 'pro')] }, floor: usersFloor('countIf(dynamicElement(attributes.plan, \'String\') = \'pro\')') },
+    { name: 'native: email and name present', conditions: { op: 'and', conditions: [{ type: 'attribute', attribute: 'email', operator: 'is_not_empty' }, { type: 'attribute', attribute: 'name', operator: 'is_not_empty' }] }, floor: usersFloor('countIf(email != \'\' AND name != \'\')') },
+    { name: 'native date: active in last 30 days', conditions: { op: 'and', conditions: [{ type: 'attribute', attribute: 'last_activity_at', operator: 'in_last', value: days(30) }] }, floor: usersFloor('countIf(last_activity_at >= {now:DateTime64(3, \'UTC\')} - INTERVAL 30 DAY)') },
+    { name: 'traits: Segment.io plan and employees', conditions: { op: 'and', conditions: [attr('plan', 'in', ['pro', 'enterprise'], 'segmentio'), attr('employees', 'gte', 100, 'segmentio')] }, floor: usersFloor('countIf(dynamicElement(traits.plan, \'String\') IN (\'pro\', \'enterprise\') AND dynamicElement(traits.employees, \'Int64\') >= 100)') },
+    { name: 'list: interests include any', conditions: { op: 'and', conditions: [attr('interests', 'includes_any', ['sales', 'design'])] }, floor: usersFloor('countIf(hasAny(dynamicElement(attributes.interests, \'Array(Nullable(String))\'), [\'sales\', \'design\']))') },
+    { name: 'performed: login in last 30 days', conditions: { op: 'and', conditions: [ev('api', 'login', { window: { in_last: days(30) } })] }, floor: eventsFloor([['api', 'login']], 'user_id', 'timestamp >= {now:DateTime64(3, \'UTC\')} - INTERVAL 30 DAY') },
+    { name: 'did not perform: no purchase', conditions: { op: 'and', conditions: [ev('api', 'purchase', { operator: 'eq', value: 0 })] }, floor: eventsFloor([['api', 'purchase']]) },
+    { name: 'count with where: 3+ pro page views', conditions: { op: 'and', conditions: [ev('jimo', 'page_view', { where: [{ property: 'plan', operator: 'is', value: 'pro' }], operator: 'gte', value: 3 })] }, floor: eventsFloor([['jimo', 'page_view']], 'user_id, dynamicElement(properties.plan, \'String\')') },
+    { name: 'sum of a property: spent over 500', conditions: { op: 'and', conditions: [ev('api', 'purchase', { measure: { sum: 'amount' }, operator: 'gt', value: 500 })] }, floor: eventsFloor([['api', 'purchase']], 'user_id, dynamicElement(properties.amount, \'Float64\')') },
+    { name: 'distinct days: 5+ active days on $pageview', conditions: { op: 'and', conditions: [ev('posthog', '$pageview', { measure: 'distinct_days', operator: 'gte', value: 5 })] }, floor: eventsFloor([['posthog', '$pageview']], 'user_id, toDate(timestamp)') },
+    { name: 'first time: first login over 90 days ago', conditions: { op: 'and', conditions: [ev('api', 'login', { measure: 'first_time', operator: 'more_than_ago', value: days(90) })] }, floor: eventsFloor([['api', 'login']], 'user_id, timestamp') },
+    { name: 'experience: tour_1 seen, not completed', conditions: { op: 'and', conditions: [{ type: 'experience', experience: 'tour_1', interaction: 'seen' }, { type: 'experience', experience: 'tour_1', interaction: 'not_completed' }] }, floor: 'SELECT count(), uniqExact(user_id) FROM interactions WHERE project = {project:String} AND experience = \'tour_1\' AND interaction IN (\'seen\', \'completed\')' },
+    { name: 'answered with: NPS ≥ 9', conditions: { op: 'and', conditions: [{ type: 'answer', experience: 'nps_q1', step: 'score', operator: 'gte', value: 9 }] }, floor: 'SELECT count(), uniqExact(user_id, value) FROM answers WHERE project = {project:String} AND experience = \'nps_q1\' AND step = \'score\'' },
+    { name: 'negation: not (pro and purchased)', conditions: { op: 'and', negate: true, conditions: [attr('plan', 'is', 'pro'), ev('api', 'purchase')] }, floor: eventsFloor([['api', 'purchase']]) },
+    { name: 'deep OR of events and attributes', conditions: deepOr, floor: eventsFloor([['api', 'search'], ['api', 'invite_sent'], ['api', 'export_csv'], ['api', 'report_created']]) },
+    { name: 'mixed: attributes, events, experience, answer', conditions: { op: 'and', conditions: [attr('country', 'in', ['US', 'FR']), ev('api', 'login', { window: { in_last: days(90) } }), { op: 'or', conditions: [{ type: 'experience', experience: 'tour_2', interaction: 'completed' }, { type: 'answer', experience: 'csat_q2', step: 'rating', operator: 'gte', value: 4 }] }] }, floor: eventsFloor([['api', 'login']], 'user_id', 'timestamp >= {now:DateTime64(3, \'UTC\')} - INTERVAL 90 DAY') },
+    { name: 'nested segment: in "pro buyers", not in "churn risk"', conditions: { op: 'and', conditions: [{ type: 'segment', segment: 'pro buyers', operator: 'in' }, { type: 'segment', segment: 'churn risk', operator: 'not_in' }] }, floor: eventsFloor([['api', 'purchase'], ['api', 'login']]) },
+    { name: '200-condition tree', conditions: { op: 'or', conditions: big }, floor: usersFloor('countIf(dynamicElement(attributes.seats, \'Int64\') > 0 OR dynamicElement(attributes.country, \'String\') != \'\' OR dynamicElement(attributes.logins_30d, \'Int64\') < 50 OR dynamicElement(attributes.plan, \'String\') != \'free\')') },
+  ];
+}
+
+/** Saved segments the suite nests (by name; the bench saves them and rewrites the references to their ids). */
+export const NESTED: Record<string, object> = {
+  'pro buyers': { op: 'and', conditions: [attr('plan', 'is', 'pro'), ev('api', 'purchase')] },
+  'churn risk': { op: 'and', conditions: [ev('api', 'login', { operator: 'eq', value: 0, window: { in_last: days(30) } })] },
+};
