@@ -127,10 +127,22 @@ function answer(leaf: AnswerCondition, nowMs: number): Behaviour {
     const answered = spec.operator === 'answered';
     return measured('answers', rows, [sql`countIf(${rows})`], ([n]) => (answered ? present(n!) : sql`NOT ${present(n!)}`), !answered);
   }
-  // The latest answer (ties on the timestamp broken by the value, so every query picks the same one);
-  // only respondents match, a negative meaning "answered, and the positive does not hold".
-  return measured('answers', rows, [sql`countIf(${rows})`, sql`argMaxIf(value, (timestamp, toString(value)), ${rows})`],
-    ([n, latest]) => sql`${present(n!)} AND ${compare(dynamicValues(latest!), spec.comparison, nowMs)}`, false);
+  // The latest answer, carried through argMax only as the type the comparison reads (a tuple, so a
+  // NULL — the latest answer is of another type — is kept, not skipped; reading the Dynamic value
+  // whole is ~20× slower). Ties on the timestamp break by that value, so every query picks the same.
+  // Only respondents match, a negative meaning "answered, and the positive does not hold".
+  const c = spec.comparison;
+  const value = dynamicValues(sql.raw('value'));
+  const typed = c.type === 'number' ? [value.number!] : c.type === 'list' ? [value.list!.present, value.list!.items] : [value.string!];
+  const latest = sql`tuple(${join(typed, ', ')})`;
+  return measured('answers', rows, [sql`countIf(${rows})`, sql`argMaxIf(${latest}, (timestamp, ${latest}), ${rows})`],
+    ([n, t]) => {
+      const field = (i: number) => sql`tupleElement(${t!}, ${sql.raw(String(i))})`;
+      const values: FieldValues = c.type === 'number' ? { number: field(1), empty: sql`false` }
+        : c.type === 'list' ? { list: { present: field(1), items: field(2) }, empty: sql`false` }
+          : { string: field(1), empty: sql`false` };
+      return sql`${present(n!)} AND ${compare(values, c, nowMs)}`;
+    }, false);
 }
 
 function measured(table: BehaviourTable, rows: Sql, aggregates: Sql[], test: (values: readonly Sql[]) => Sql, holdsWithoutRows: boolean): Behaviour {

@@ -195,10 +195,18 @@ const FAMILIES: Record<ComparisonType, readonly string[]> = {
   empty: ['is_empty', 'is_not_empty'],
 };
 
+const operatorLists = new Map<string, string[]>();
+
+/** The operators of these families (computed once per combination: validation runs per condition). */
 function operatorsOf(families: readonly ComparisonType[]): string[] {
-  const all = families.flatMap((f) => FAMILIES[f]);
-  const withEmpty = families.includes('empty') ? all : all.filter((op) => op !== 'is_empty' && op !== 'is_not_empty');
-  return [...new Set(withEmpty)];
+  const key = families.join();
+  let list = operatorLists.get(key);
+  if (!list) {
+    const all = families.flatMap((f) => FAMILIES[f]);
+    list = [...new Set(families.includes('empty') ? all : all.filter((op) => op !== 'is_empty' && op !== 'is_not_empty'))];
+    operatorLists.set(key, list);
+  }
+  return list;
 }
 
 function isOf(list: readonly string[], operator: string): boolean {

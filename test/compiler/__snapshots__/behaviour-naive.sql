@@ -92,63 +92,29 @@ WHERE
             0
           ) > 0
           AND ifNull(
-            multiIf(
-              dynamicType(
-                argMaxIf (
-                  value,
-                  (timestamp, toString(value)),
-                  experience = {p10:String}
-                  AND step = {p11:String}
-                )
-              ) = 'Float64',
-              dynamicElement(
-                argMaxIf (
-                  value,
-                  (timestamp, toString(value)),
-                  experience = {p10:String}
-                  AND step = {p11:String}
+            tupleElement(
+              argMaxIf (
+                tuple(
+                  if(
+                    dynamicType(value) IN ('Float64', 'Int64', 'UInt64'),
+                    accurateCastOrNull(value, 'Float64'),
+                    NULL
+                  )
                 ),
-                'Float64'
+                (
+                  timestamp,
+                  tuple(
+                    if(
+                      dynamicType(value) IN ('Float64', 'Int64', 'UInt64'),
+                      accurateCastOrNull(value, 'Float64'),
+                      NULL
+                    )
+                  )
+                ),
+                experience = {p10:String}
+                AND step = {p11:String}
               ),
-              dynamicType(
-                argMaxIf (
-                  value,
-                  (timestamp, toString(value)),
-                  experience = {p10:String}
-                  AND step = {p11:String}
-                )
-              ) = 'Int64',
-              toFloat64(
-                dynamicElement(
-                  argMaxIf (
-                    value,
-                    (timestamp, toString(value)),
-                    experience = {p10:String}
-                    AND step = {p11:String}
-                  ),
-                  'Int64'
-                )
-              ),
-              dynamicType(
-                argMaxIf (
-                  value,
-                  (timestamp, toString(value)),
-                  experience = {p10:String}
-                  AND step = {p11:String}
-                )
-              ) = 'UInt64',
-              toFloat64(
-                dynamicElement(
-                  argMaxIf (
-                    value,
-                    (timestamp, toString(value)),
-                    experience = {p10:String}
-                    AND step = {p11:String}
-                  ),
-                  'UInt64'
-                )
-              ),
-              NULL
+              1
             ) >= {p12:Float64},
             false
           )

@@ -61,8 +61,23 @@ WITH
       ) AS m0,
       /* /conditions/2/conditions/0 */
       argMaxIf (
-        value,
-        (timestamp, toString(value)),
+        tuple(
+          if(
+            dynamicType(value) IN ('Float64', 'Int64', 'UInt64'),
+            accurateCastOrNull(value, 'Float64'),
+            NULL
+          )
+        ),
+        (
+          timestamp,
+          tuple(
+            if(
+              dynamicType(value) IN ('Float64', 'Int64', 'UInt64'),
+              accurateCastOrNull(value, 'Float64'),
+              NULL
+            )
+          )
+        ),
         experience = {p9:String}
         AND step = {p10:String}
       ) AS m1
@@ -128,18 +143,7 @@ WHERE
       /* /conditions/2/conditions/0 */
       (
         ifNull(a.m0, 0) > 0
-        AND ifNull(
-          multiIf(
-            dynamicType(a.m1) = 'Float64',
-            dynamicElement(a.m1, 'Float64'),
-            dynamicType(a.m1) = 'Int64',
-            toFloat64(dynamicElement(a.m1, 'Int64')),
-            dynamicType(a.m1) = 'UInt64',
-            toFloat64(dynamicElement(a.m1, 'UInt64')),
-            NULL
-          ) >= {p16:Float64},
-          false
-        )
+        AND ifNull(tupleElement(a.m1, 1) >= {p16:Float64}, false)
       )
       OR /* /conditions/2/conditions/1 */ (ifNull(x.m0, 0) > 0)
     )
