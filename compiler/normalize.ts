@@ -23,7 +23,63 @@ export type PlannedNode = PlannedGroup | Leaf;
 export function normalize(tree: Group, resolve: SegmentResolver): PlannedGroup {
   const expanded = expandSegments(tree, resolve);
   checkLimits(expanded);
-  return pushNegation(dedupe(flatten(dropEmpty(expanded)))) as PlannedGroup;
+  return foldComparisons(pushNegation(dedupe(flatten(dropEmpty(expanded))))) as PlannedGroup;
+}
+
+/**
+ * Sibling comparisons of one field fold into one: under OR, `is a`, `is b`,
+ * `in [c]` → `in [a, b, c]` and `gt 3`, `gt 5` → `gt 3`; under AND, `is_not`
+ * / `not_in` → one `not_in`, and `gt 3`, `gt 5` → `gt 5` (likewise gte, lt,
+ * lte). Each is exact under the typed-matching rules: the folded comparison
+ * reads the same type of the same value. Builders produce such lists
+ * ("country is US or is FR or …"); the engine then evaluates one predicate.
+ */
+export function foldComparisons(node: PlannedNode): PlannedNode {
+  if (node.kind !== 'group') return node;
+  const conditions = node.conditions.map(foldComparisons);
+  const folded: PlannedNode[] = [];
+  const byField = new Map<string, number>();
+  for (const child of conditions) {
+    const key = child.kind === 'attribute' || child.kind === 'custom_attribute' ? foldKey(child, node.op) : undefined;
+    const at = key === undefined ? undefined : byField.get(key);
+    if (key === undefined || at === undefined) {
+      if (key !== undefined) byField.set(key, folded.length);
+      folded.push(child);
+      continue;
+    }
+    folded[at] = merge(folded[at] as FoldableLeaf, child as FoldableLeaf, node.op);
+  }
+  return { ...node, conditions: folded };
+}
+
+type FoldableLeaf = Extract<PlannedNode, { kind: 'attribute' | 'custom_attribute' }>;
+const LIST_UNDER: Record<'and' | 'or', readonly string[]> = { or: ['is', 'in'], and: ['is_not', 'not_in'] };
+const BOUNDS = ['gt', 'gte', 'lt', 'lte'];
+
+/** Which comparisons of a group can fold together: same field, same family of operator. */
+function foldKey(leaf: FoldableLeaf, op: 'and' | 'or'): string | undefined {
+  const c = leaf.comparison;
+  const field = leaf.kind === 'attribute' ? `a:${leaf.attribute}` : `c:${leaf.source}:${leaf.key}`;
+  if (c.type === 'string' && LIST_UNDER[op].includes(c.operator)) return `${field}\0list`;
+  if (c.type === 'number' && BOUNDS.includes(c.operator)) return `${field}\0${c.operator}`;
+  return undefined;
+}
+
+function merge(a: FoldableLeaf, b: FoldableLeaf, op: 'and' | 'or'): FoldableLeaf {
+  const x = a.comparison;
+  const y = b.comparison;
+  if (x.type === 'string' && y.type === 'string') {
+    const values = [...new Set([x.value, y.value].flat())];
+    return { ...a, comparison: { type: 'string', operator: op === 'or' ? 'in' : 'not_in', value: values } };
+  }
+  if (x.type === 'number' && y.type === 'number' && x.operator !== 'between' && y.operator !== 'between') {
+    // Under OR the weaker bound wins, under AND the stronger one.
+    const lower = x.operator === 'gt' || x.operator === 'gte';
+    const keepSmaller = lower === (op === 'or');
+    const value = keepSmaller ? Math.min(x.value, y.value) : Math.max(x.value, y.value);
+    return { ...a, comparison: { ...x, value } };
+  }
+  return a;
 }
 
 /**

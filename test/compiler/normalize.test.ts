@@ -1,6 +1,6 @@
 /** Each normalization pass on its own: pure functions from tree to tree, meaning preserved. */
 import { describe, expect, it } from 'vitest';
-import { checkLimits, dedupe, dropEmpty, expandSegments, flatten, meaning, normalize, pushNegation, type PlannedGroup, type PlannedNode } from '../../compiler/normalize.js';
+import { checkLimits, dedupe, dropEmpty, expandSegments, flatten, foldComparisons, meaning, normalize, pushNegation, type PlannedGroup, type PlannedNode } from '../../compiler/normalize.js';
 import { validateTree } from '../../compiler/validate.js';
 import { CompileError } from '../../compiler/errors.js';
 
@@ -103,5 +103,28 @@ describe('checkLimits', () => {
     const twice = tree({ op: 'or', conditions: [{ type: 'segment', segment: 's', operator: 'in' }, { type: 'segment', segment: 's', operator: 'not_in' }] });
     expect(() => normalize(twice, () => many)).toThrow(CompileError);
     expect(() => checkLimits(tree(many))).not.toThrow();
+  });
+});
+
+describe('foldComparisons', () => {
+  const custom = (operator: string, value: unknown, key = 'country') => ({ type: 'custom_attribute', key, operator, value });
+  it('folds is / in of one field under OR into one in, and is_not / not_in under AND into one not_in', () => {
+    const or = foldComparisons(tree({ op: 'or', conditions: [custom('is', 'US'), custom('is', 'FR'), custom('in', ['DE', 'US']), custom('is', 'x', 'other')] })) as PlannedGroup;
+    expect(or.conditions.map((c) => (c as { comparison: unknown }).comparison)).toEqual([
+      { type: 'string', operator: 'in', value: ['US', 'FR', 'DE'] }, { type: 'string', operator: 'is', value: 'x' },
+    ]);
+    const and = foldComparisons(tree({ op: 'and', conditions: [custom('is_not', 'US'), custom('not_in', ['FR'])] })) as PlannedGroup;
+    expect(and.conditions.map((c) => (c as { comparison: unknown }).comparison)).toEqual([{ type: 'string', operator: 'not_in', value: ['US', 'FR'] }]);
+  });
+
+  it('keeps the weaker bound under OR and the stronger under AND; never folds across operators or fields', () => {
+    const or = foldComparisons(tree({ op: 'or', conditions: [custom('gt', 5, 'n'), custom('gt', 3, 'n'), custom('lt', 1, 'n'), custom('lt', 4, 'n'), custom('gte', 2, 'n')] })) as PlannedGroup;
+    expect(or.conditions.map((c) => (c as { comparison: { operator: string; value: number } }).comparison)).toEqual([
+      { type: 'number', operator: 'gt', value: 3 }, { type: 'number', operator: 'lt', value: 4 }, { type: 'number', operator: 'gte', value: 2 },
+    ]);
+    const and = foldComparisons(tree({ op: 'and', conditions: [custom('gt', 5, 'n'), custom('gt', 3, 'n'), { type: 'attribute', attribute: 'sessions', operator: 'gt', value: 9 }] })) as PlannedGroup;
+    expect(and.conditions.map((c) => (c as { comparison: { value: number } }).comparison.value)).toEqual([5, 9]);
+    const mixed = foldComparisons(tree({ op: 'or', conditions: [custom('is', 'US'), custom('is_not', 'FR')] })) as PlannedGroup;
+    expect(mixed.conditions).toHaveLength(2);
   });
 });
