@@ -8,7 +8,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Config } from './config.js';
 import type { Warehouse } from './warehouse/warehouse.js';
 import { WarehouseFailure, WarehouseRejectedData, WarehouseTimeout, WarehouseUnavailable } from './warehouse/errors.js';
-import { ApiError, errors } from './errors.js';
+import { ApiError, BODY_LIMIT, errors } from './errors.js';
 import { validationError, validatorCompiler } from './validation.js';
 import { authenticate } from './auth.js';
 import { UserStore } from './ingest/users.js';
@@ -25,8 +25,6 @@ import { segmentRoutes } from './routes/segments.js';
 import { userRoutes } from './routes/users.js';
 import { analyticsRoutes } from './routes/analytics.js';
 import { catalogRoutes } from './routes/catalog.js';
-
-export const BODY_LIMIT = 64 * 1024 * 1024;
 
 export interface AppOptions {
   config: Pick<Config, 'apiKeys'>;

@@ -3,6 +3,9 @@
  * message; `path` is the JSON pointer of the offending input when there is one.
  * Body: `{ "error": { "code", "message", "path"? } }` (SPEC §4).
  */
+/** Request bodies (JSON and CSV alike) are refused past this size with 413. */
+export const BODY_LIMIT = 64 * 1024 * 1024;
+
 export class ApiError extends Error {
   constructor(readonly status: number, readonly code: string, message: string, readonly path?: string, readonly details?: Record<string, unknown>) {
     super(message);

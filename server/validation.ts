@@ -26,6 +26,11 @@ const coercing = makeAjv({ coerceTypes: true, removeAdditional: false, useDefaul
 export const validatorCompiler: FastifySchemaCompiler<object> = ({ schema, httpPart }) =>
   (httpPart === 'body' ? strict : coercing).compile(schema);
 
+/** A validator of JSON input outside a route (bulk loads), with the routes' strict rules. */
+export function strictValidator<T>(schema: object) {
+  return strict.compile<T>(schema);
+}
+
 /** The most useful of ajv's errors, as an API error with its JSON pointer. */
 export function validationError(list: readonly ErrorObject[], context: string | undefined): ApiError {
   const chosen = list.find((e) => e.keyword === 'anyOf') ?? list[0];

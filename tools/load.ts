@@ -9,12 +9,11 @@
  */
 import { createInterface } from 'node:readline';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
-import { Ajv } from 'ajv';
 import { encodeKeys } from '../model/keys.js';
 import { MAX_BATCH, user as userSchema, type UserWrite } from '../model/schemas.js';
-import { isTimestamp } from '../model/time.js';
 import type { Warehouse } from '../server/warehouse/warehouse.js';
 import { UserStore } from '../server/ingest/users.js';
+import { strictValidator } from '../server/validation.js';
 
 export type LoadKind = 'users' | 'events' | 'interactions' | 'answers';
 export const LOAD_KINDS: readonly LoadKind[] = ['users', 'events', 'interactions', 'answers'];
@@ -118,9 +117,7 @@ const NEWLINE = Buffer.from('\n');
 const isSpace = (byte: number) => byte === 0x20 || byte === 0x09 || byte === 0x0d;
 
 async function loadUsers(users: UserStore, options: LoadOptions): Promise<{ rows: number }> {
-  const ajv = new Ajv({ strict: false });
-  ajv.addFormat('timestamp', { type: 'string', validate: isTimestamp });
-  const valid = ajv.compile<UserWrite>(userSchema);
+  const valid = strictValidator<UserWrite>(userSchema);
   let batch: UserWrite[] = [];
   let rows = 0;
   let line = 0;

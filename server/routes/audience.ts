@@ -25,7 +25,7 @@ interface EvaluationBody {
   strategy?: Strategy;
 }
 
-const userSchema = {
+export const userSchema = {
   type: 'object',
   properties: {
     id: { type: 'string' }, name: { type: ['string', 'null'] }, email: { type: ['string', 'null'] }, language: { type: ['string', 'null'] },
@@ -38,7 +38,6 @@ const userSchema = {
 /** A validated timestamp (or none: the server's clock) as a Date. */
 export const instant = (text: string | undefined) => (text === undefined ? new Date() : new Date(parseTimestamp(text)!));
 
-export const userSchemaRef = userSchema;
 
 export interface PageRequest {
   project: string;

@@ -12,9 +12,8 @@ import type { UserStore } from '../ingest/users.js';
 import { CsvError, readCsv, type CsvReject, type Identifier } from '../ingest/csv.js';
 import { toJsonLines } from '../ingest/rows.js';
 import { toWarehouseTime } from '../../model/time.js';
-import { errors } from '../errors.js';
+import { BODY_LIMIT, errors } from '../errors.js';
 import type { SegmentStore } from '../segments/store.js';
-import { BODY_LIMIT } from '../app.js';
 
 interface ImportQuery {
   identifier: Identifier;

@@ -5,7 +5,7 @@ import type { Audiences } from '../audience/audiences.js';
 import type { SegmentStore } from '../segments/store.js';
 import type { UserStore } from '../ingest/users.js';
 import { errors } from '../errors.js';
-import { instant, userSchemaRef } from './audience.js';
+import { instant, userSchema } from './audience.js';
 
 export const userRoutes: FastifyPluginAsync<{ audiences: Audiences; segments: SegmentStore; users: UserStore }> = async (app, { audiences, segments, users }) => {
   app.get<{ Params: { id: string }; Querystring: { now?: string } }>('/users/:id', {
@@ -17,7 +17,7 @@ export const userRoutes: FastifyPluginAsync<{ audiences: Audiences; segments: Se
       response: {
         200: {
           type: 'object',
-          properties: { ...userSchemaRef.properties, segments: { type: 'array', items: { type: 'string' }, description: 'ids of the saved segments the user belongs to' } },
+          properties: { ...userSchema.properties, segments: { type: 'array', items: { type: 'string' }, description: 'ids of the saved segments the user belongs to' } },
         },
       },
     },
