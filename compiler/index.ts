@@ -54,7 +54,7 @@ export function compileAudience(tree: unknown, context: CompileContext, query: A
 
 /** The SQL of one prepared tree, for embedding (analytics) or running. */
 export function audienceSql(tree: PlannedGroup, context: Omit<CompileContext, 'resolveSegment'>, query: AudienceQuery): Sql {
-  return emit(planAudience(tree, planOptions(context)), query);
+  return emit(planAudience(tree, { ...planOptions(context), userColumns: query.kind === 'users' ? 'all' : 'id' }), query);
 }
 
 /**

@@ -41,6 +41,8 @@ export interface PlanOptions {
   strategy: Strategy;
   /** Evaluate for this user only: every scan then reads just that user's rows. */
   userId?: string;
+  /** Users' columns the query reads besides the conditions (a users page needs them all). */
+  userColumns?: 'id' | 'all';
 }
 
 const MEASURES: Record<BehaviourTable, { cte: string; alias: string }> = {
@@ -96,12 +98,24 @@ export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptio
       return node.negate ? sql`NOT ${combined}` : combined;
     }
     const leaf = leafSql(node, nowMs);
-    return leaf.kind === 'profile' ? sql`${comment(node.path)}${leaf.predicate}` : behaviour(leaf, node.path);
+    return leaf.kind === 'profile' ? profile(leaf.predicate, node.path) : behaviour(leaf, node.path);
+  };
+
+  // Profile predicates are computed in the users scan itself (they read JSON subcolumns, which a
+  // join would otherwise carry whole), and only their results travel through the joins.
+  const profiles = new Map<string, { name: string; predicate: Sql; path: string }>();
+  const joins = strategy === 'single_pass' && trees.some(hasBehaviour);
+  const profile = (predicate: Sql, path: string): Sql => {
+    if (!joins) return sql`${comment(path)}${predicate}`;
+    const key = fingerprint(predicate);
+    let entry = profiles.get(key);
+    if (!entry) profiles.set(key, (entry = { name: `c${profiles.size}`, predicate, path }));
+    return sql`${comment(path)}${sql.raw(`${USERS_ALIAS}.${entry.name}`)}`;
   };
 
   const members = trees.map(predicate);
   const ctes: Sql[] = [];
-  let from = sql`users AS ${sql.raw(USERS_ALIAS)} FINAL`;
+  let from = joins ? usersScan() : sql`users AS ${sql.raw(USERS_ALIAS)} FINAL`;
   for (const [table, pass] of passes) {
     const { cte, alias } = MEASURES[table];
     ctes.push(sql`${sql.raw(cte)} AS (
@@ -112,12 +126,25 @@ export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptio
     )`);
     from = sql`${from} LEFT JOIN ${sql.raw(cte)} AS ${sql.raw(alias)} ON ${sql.raw(alias)}.user_id = ${sql.raw(USERS_ALIAS)}.id`;
   }
-  return { with: ctes.length ? join(ctes, ',\n') : undefined, from, where: scope(USERS_ALIAS), members };
+  // Without joins the predicates stay in the users scan's WHERE, where PREWHERE can take them.
+  if (!joins) return { with: undefined, from, where: scope(USERS_ALIAS), members };
+  return { with: join(ctes, ',\n'), from, where: sql`true`, members };
+
+  function usersScan(): Sql {
+    const columns = options.userColumns === 'all' ? sql.raw('*') : sql.raw('id');
+    const computed = [...profiles.values()].map((p) => sql`${comment(p.path)}${p.predicate} AS ${sql.raw(p.name)}`);
+    const list = computed.length ? sql`${columns}, ${join(computed, ',\n')}` : columns;
+    return sql`(SELECT ${list} FROM users AS ${sql.raw(USERS_ALIAS)} FINAL WHERE ${scope(USERS_ALIAS)}) AS ${sql.raw(USERS_ALIAS)}`;
+  }
 }
 
 /** One tree's audience: its predicate joins the scope. */
 export function planAudience(tree: PlannedGroup, options: PlanOptions): AudienceSource {
   return planAudiences([tree], options);
+}
+
+function hasBehaviour(node: PlannedNode): boolean {
+  return node.kind === 'group' ? node.conditions.some(hasBehaviour) : node.kind === 'event' || node.kind === 'experience' || node.kind === 'answer';
 }
 
 /** Two fragments with the same SQL and values are the same aggregate or filter. */

@@ -122,41 +122,50 @@ WITH
 SELECT
   count() AS count
 FROM
-  users AS u FINAL
+  (
+    SELECT
+      id,
+      /* /conditions/3 */
+      ifNull(
+        has(
+          {p14:Array(String)},
+          dynamicElement(u.traits.{p15:Identifier}, 'String')
+        ),
+        false
+      ) AS c0
+    FROM
+      users AS u FINAL
+    WHERE
+      u.project = {p8:String}
+  ) AS u
   LEFT JOIN event_measures AS e ON e.user_id = u.id
   LEFT JOIN answer_measures AS a ON a.user_id = u.id
   LEFT JOIN experience_measures AS x ON x.user_id = u.id
 WHERE
-  u.project = {p8:String}
+  true
   AND (
     /* /conditions/0 */
     (
       ifNull(
-        ifNull(toFloat64(e.m0), 0) >= {p14:Float64},
+        ifNull(toFloat64(e.m0), 0) >= {p16:Float64},
         false
       )
     )
     AND /* /conditions/1 */ (
-      ifNull(ifNull(toFloat64(e.m1), 0) = {p15:Float64}, false)
+      ifNull(ifNull(toFloat64(e.m1), 0) = {p17:Float64}, false)
     )
     AND (
       /* /conditions/2/conditions/0 */
       (
         ifNull(a.m0, 0) > 0
-        AND ifNull(tupleElement(a.m1, 1) >= {p16:Float64}, false)
+        AND ifNull(tupleElement(a.m1, 1) >= {p18:Float64}, false)
       )
       OR /* /conditions/2/conditions/1 */ (ifNull(x.m0, 0) > 0)
     )
-    AND /* /conditions/3 */ ifNull(
-      has(
-        {p17:Array(String)},
-        dynamicElement(u.traits.{p18:Identifier}, 'String')
-      ),
-      false
-    )
+    AND /* /conditions/3 */ u.c0
     AND /* /conditions/4/conditions/0 */ (
       ifNull(ifNull(toFloat64(e.m2), 0) < {p19:Float64}, false)
     )
   )
 
--- params: {"p0":"api","p1":"purchase","p2":"plan","p3":"pro","p4":"2026-05-16 12:00:00.000","p5":"2026-06-15 12:00:00.000","p6":"account_deleted","p7":"login","p8":"demo","p9":"nps_q1","p10":"score","p11":"tour_1","p12":"completed","p13":"2026-03-15 12:00:00.000","p14":3,"p15":0,"p16":9,"p17":["Paris","Lyon"],"p18":"address%2Ecity","p19":20}
+-- params: {"p0":"api","p1":"purchase","p2":"plan","p3":"pro","p4":"2026-05-16 12:00:00.000","p5":"2026-06-15 12:00:00.000","p6":"account_deleted","p7":"login","p8":"demo","p9":"nps_q1","p10":"score","p11":"tour_1","p12":"completed","p13":"2026-03-15 12:00:00.000","p14":["Paris","Lyon"],"p15":"address%2Ecity","p16":3,"p17":0,"p18":9,"p19":20}
