@@ -9,9 +9,9 @@
  *   cost nothing extra (the lesson of PostHog's cohort compiler). Several
  *   trees (a dashboard's segments, a user's memberships) share the passes:
  *   an aggregate used by two segments is computed once.
- * - `naive`: each behavioural condition is its own `u.id IN (subquery)` (or
- *   `NOT IN` when it holds for users without rows). Kept for comparison: the
- *   benchmark measures both, and the differential tests check they agree.
+ * - `naive`: each condition is its own `u.id IN (subquery)` (a behavioural
+ *   one `NOT IN` when it holds for users without rows). Kept for comparison:
+ *   the benchmark measures both, and the differential tests check they agree.
  *
  * Either way the universe is `users FINAL` of one project: only users that
  * exist can be members, and every table read is filtered by the project.
@@ -106,6 +106,11 @@ export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptio
   const profiles = new Map<string, { name: string; predicate: Sql; path: string }>();
   const joins = strategy === 'single_pass' && trees.some(hasBehaviour);
   const profile = (predicate: Sql, path: string): Sql => {
+    if (strategy === 'naive') {
+      // Each condition its own subquery, profile conditions included: the baseline the planner is measured against.
+      return sql`${comment(path)}${sql.raw(USERS_ALIAS)}.id IN (
+        SELECT ${sql.raw(USERS_ALIAS)}.id FROM users AS ${sql.raw(USERS_ALIAS)} FINAL WHERE ${scope(USERS_ALIAS)} AND ${predicate})`;
+    }
     if (!joins) return sql`${comment(path)}${predicate}`;
     const key = fingerprint(predicate);
     let entry = profiles.get(key);

@@ -144,12 +144,20 @@ WHERE
           ) > 0
       )
     )
-    AND /* /conditions/3 */ ifNull(
-      has(
-        {p16:Array(String)},
-        dynamicElement(u.traits.{p17:Identifier}, 'String')
-      ),
-      false
+    AND /* /conditions/3 */ u.id IN (
+      SELECT
+        u.id
+      FROM
+        users AS u FINAL
+      WHERE
+        u.project = {p0:String}
+        AND ifNull(
+          has(
+            {p16:Array(String)},
+            dynamicElement(u.traits.{p17:Identifier}, 'String')
+          ),
+          false
+        )
     )
     AND /* /conditions/4/conditions/0 */ u.id NOT IN (
       SELECT
