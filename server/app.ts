@@ -42,6 +42,16 @@ export async function buildApp({ config, warehouse, logger = false }: AppOptions
     return503OnClosing: true,
   });
   app.setValidatorCompiler(validatorCompiler);
+  // An empty JSON body (many clients send one with POST …/duplicate) is no body, not invalid JSON.
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = (body as string).trim();
+    if (text === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(errors.invalidJson('the body is not valid JSON'), undefined);
+    }
+  });
   // Graceful shutdown: requests in flight finish, and their connections close
   // with them instead of idling until the keep-alive timeout.
   let closing = false;

@@ -33,8 +33,9 @@ export class Cursors {
 
   decode(project: string, cursor: string, request: string): CursorState {
     const [body, signature] = cursor.split('.');
-    const expected = body ? this.sign(project, body) : '';
-    if (!body || !signature || signature.length !== expected.length || !timingSafeEqual(Buffer.from(signature), Buffer.from(expected))) {
+    const expected = Buffer.from(body ? this.sign(project, body) : '');
+    const given = Buffer.from(signature ?? '');
+    if (!body || given.length !== expected.length || !timingSafeEqual(given, expected)) {
       throw errors.invalidRequest('cursor is not one this server issued', '/cursor');
     }
     const state = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as CursorState;

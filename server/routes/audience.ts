@@ -103,7 +103,7 @@ export const audienceRoutes: FastifyPluginAsync<{ audiences: Audiences; cursors:
         properties: {
           ...evaluation,
           limit: { type: 'integer', minimum: 1, maximum: 1000, default: 50 },
-          cursor: { type: 'string', maxLength: 4096 },
+          cursor: { type: 'string', maxLength: 1_048_576, description: 'next_cursor of the previous page (it carries the last sort value, so it is as long as that value)' },
           sort: {
             type: 'object', additionalProperties: false, default: { by: 'id', order: 'asc' },
             properties: { by: { type: 'string', enum: SORT_FIELDS, default: 'id' }, order: { type: 'string', enum: ['asc', 'desc'], default: 'asc' } },

@@ -65,7 +65,7 @@ export const catalogRoutes: FastifyPluginAsync<{ warehouse: Warehouse; segments:
   }, async (request) => {
     const project = { project: request.project };
     const [users, keys, events, experiences, saved] = await Promise.all([
-      warehouse.query<{ any: number }>('SELECT count() > 0 AS any FROM (SELECT 1 FROM users WHERE project = {project:String} LIMIT 1)', project),
+      warehouse.query<{ any: number }>('SELECT count() > 0 AS any FROM (SELECT 1 FROM users FINAL WHERE project = {project:String} LIMIT 1)', project),
       warehouse.query<{ kind: string; key: string; types: string[] }>(
         'SELECT kind, key, groupUniqArray(type) AS types FROM catalog_keys WHERE project = {project:String} GROUP BY kind, key ORDER BY kind, key', project),
       warehouse.query<{ source: string; event: string; key: string; types: string[] }>(

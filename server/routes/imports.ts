@@ -12,7 +12,7 @@ import type { UserStore } from '../ingest/users.js';
 import { CsvError, readCsv, type CsvReject, type Identifier } from '../ingest/csv.js';
 import { toJsonLines } from '../ingest/rows.js';
 import { toWarehouseTime } from '../../model/time.js';
-import { BODY_LIMIT, errors } from '../errors.js';
+import { ApiError, BODY_LIMIT, errors } from '../errors.js';
 import type { SegmentStore } from '../segments/store.js';
 
 interface ImportQuery {
@@ -84,6 +84,10 @@ export const importRoutes: FastifyPluginAsync<{ warehouse: Warehouse; users: Use
         else writes.push({ ...r.write, id });
       }
     }
+    const imported = [...new Set(writes.map((w) => w.id))];
+    if (create_segment && imported.length > 1000 * 1000) {
+      throw errors.unprocessable('too_complex', 'a segment can list at most 1 000 000 imported users: nothing was imported', '/create_segment');
+    }
     const created = new Set<string>();
     const updated = new Set<string>();
     for (let i = 0; i < writes.length; i += MAX_BATCH) {
@@ -92,10 +96,6 @@ export const importRoutes: FastifyPluginAsync<{ warehouse: Warehouse; users: Use
       for (const id of outcome.updated) if (!created.has(id)) updated.add(id);
     }
     rejects.sort((a, b) => a.row - b.row);
-    const imported = [...new Set(writes.map((w) => w.id))];
-    if (create_segment && imported.length > 1000 * 1000) {
-      throw errors.unprocessable('too_complex', 'a segment can list at most 1 000 000 imported users', '/create_segment');
-    }
     const segment = create_segment && imported.length
       ? await segments.create(request.project, {
           name: request.query.segment_name ?? `Imported ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
@@ -124,10 +124,15 @@ export const importRoutes: FastifyPluginAsync<{ warehouse: Warehouse; users: Use
 
 async function csvText(request: FastifyRequest): Promise<string> {
   if (request.isMultipart()) {
-    const file = await request.file();
-    if (!file) throw errors.invalidRequest('multipart body has no "file" part', '/file');
-    const buffer = await file.toBuffer();
-    return buffer.toString('utf8');
+    try {
+      const file = await request.file();
+      if (!file) throw errors.invalidRequest('multipart body has no "file" part', '/file');
+      return (await file.toBuffer()).toString('utf8');
+    } catch (error) {
+      if (error instanceof ApiError) throw error;
+      if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw errors.payloadTooLarge(BODY_LIMIT);
+      throw errors.invalidRequest(`not a readable multipart body: ${(error as Error).message}`, '/file');
+    }
   }
   if (typeof request.body !== 'string') throw errors.invalidRequest('send the CSV as text/csv or as multipart "file"');
   return request.body;

@@ -36,7 +36,7 @@ const listed = {
     audience_error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } },
   },
 } as const;
-const idParams = { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
+const idParams = { type: 'object', properties: { id: { type: 'string', minLength: 1 } } } as const;
 const nowQuery = { now: { ...timestamp, description: 'the instant conditions are evaluated at (default: now)' } } as const;
 
 interface Params { id: string }
@@ -218,7 +218,7 @@ export const segmentRoutes: FastifyPluginAsync<{ audiences: Audiences; segments:
         properties: {
           ...nowQuery,
           limit: { type: 'integer', minimum: 1, maximum: 1000, default: 50 },
-          cursor: { type: 'string', maxLength: 4096 },
+          cursor: { type: 'string', maxLength: 65_536 },
           sort: { type: 'string', enum: SORT_FIELDS, default: 'id' },
           order: { type: 'string', enum: ['asc', 'desc'], default: 'asc' },
         },

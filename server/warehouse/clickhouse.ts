@@ -6,7 +6,7 @@
  */
 import { Readable } from 'node:stream';
 import { randomUUID } from 'node:crypto';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import { formatQueryParams } from '@clickhouse/client-common';
 import { classifyEngineError, WarehouseTimeout, WarehouseUnavailable, type WarehouseError } from './errors.js';
 import { INSERT_SETTINGS, SESSION_SETTINGS, type InsertData, type InsertRequest, type ParamValue, type Params, type QueryOptions, type QueryResult, type QueryStats, type Warehouse } from './warehouse.js';
@@ -31,10 +31,11 @@ export class ServerWarehouse implements Warehouse {
       password: options.password ?? '',
       database: options.database ?? 'default',
       request_timeout: options.queryTimeoutMs + 5_000,
-      clickhouse_settings: {
+      // The HTTP interface takes every setting as text; the driver's types are stricter than that.
+      clickhouse_settings: Object.fromEntries(Object.entries({
         ...SESSION_SETTINGS,
         max_execution_time: Math.max(1, Math.ceil(options.queryTimeoutMs / 1000)),
-      },
+      }).map(([k, v]) => [k, String(v)])) as ClickHouseSettings,
     });
   }
 

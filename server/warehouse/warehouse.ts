@@ -91,4 +91,8 @@ export const SESSION_SETTINGS = {
   output_format_json_quote_64bit_integers: 0,
   output_format_json_quote_decimals: 0,
   join_use_nulls: 0,
+  // Trees may hold 1000 conditions and a segment list many trees: the compiled SQL outgrows the defaults (256 KiB, 50 000 AST nodes).
+  max_query_size: 16 * 1024 * 1024,
+  max_ast_elements: 2_000_000,
+  max_expanded_ast_elements: 2_000_000,
 } as const satisfies Record<string, string | number>;

@@ -50,6 +50,13 @@ describe('GET /v1/catalog', () => {
     ]);
   });
 
+  it('drops the native attributes once every user of a project is deleted', async () => {
+    await call(app, 'POST', '/v1/users', { users: [{ id: 'only' }] }, KEYS.beta);
+    expect((await call(app, 'GET', '/v1/catalog', undefined, KEYS.beta)).body.categories.map((c: { id: string }) => c.id)).toContain('attributes');
+    await call(app, 'DELETE', '/v1/users/only', undefined, KEYS.beta);
+    expect((await call(app, 'GET', '/v1/catalog', undefined, KEYS.beta)).body.categories.map((c: { id: string }) => c.id)).not.toContain('attributes');
+  });
+
   it('lists saved segments once there are some, and is empty for a project without data', async () => {
     const empty = await call(app, 'GET', '/v1/catalog', undefined, KEYS.beta);
     expect(empty.body).toEqual({ categories: [] });

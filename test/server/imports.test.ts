@@ -83,6 +83,13 @@ describe('POST /v1/imports', () => {
     expect((await store.read('alpha', ['mp1'])).get('mp1')!.name).toBe('Multi');
   });
 
+  it('answers 400 for a multipart body it cannot read', async () => {
+    for (const [type, payload] of [['multipart/form-data', 'garbage'], ['multipart/form-data; boundary=B', '--B\r\nContent-Disposition: form-data; name="file"; filename="u.csv"\r\n\r\nid\nx']]) {
+      const response = await app.inject({ method: 'POST', url: '/v1/imports', headers: { authorization: `Bearer ${KEYS.alpha}`, 'content-type': type }, payload });
+      expect(response.statusCode, response.body).toBe(400);
+    }
+  });
+
   it('refuses a file without the identifier column, and an unknown identifier', async () => {
     const noId = await importCsv('name\nx\n');
     expect(noId.status).toBe(400);

@@ -218,3 +218,35 @@ describe('membership reads only the user\'s rows', () => {
     await expect(warehouse.query(everyone.sql, everyone.params, { settings: budget })).rejects.toThrow();
   }, 120_000);
 });
+
+describe('review fixes', () => {
+  it('lists segments whose trees are large (three of 1000 conditions), and counts a tree of 300 event conditions', async () => {
+    const big = (n: number, offset: number) => ({ op: 'or', conditions: Array.from({ length: n }, (_, i) => ({ type: 'custom_attribute', key: `k${i % 50}`, operator: 'contains', value: `v${offset + i}` })) });
+    for (let s = 0; s < 3; s++) await create({ name: `Big ${s}`, conditions: big(1000, s * 1000) });
+    const list = await call(app, 'GET', '/v1/segments');
+    expect(list.status, JSON.stringify(list.body).slice(0, 300)).toBe(200);
+    const events = { op: 'or', conditions: Array.from({ length: 300 }, (_, i) => ({ type: 'event', source: 'api', event: `e${i}`, where: [{ property: 'p', operator: 'is', value: `x${i}` }], window: { in_last: { amount: i + 1, unit: 'days' } }, measure: { sum: 'amount' }, operator: 'gt', value: i })) };
+    expect((await call(app, 'POST', '/v1/audience/count', { conditions: events })).status).toBe(200);
+  }, 120_000);
+
+  it('answers 400, not 500, for a forged cursor with multi-byte characters', async () => {
+    const response = await call(app, 'POST', '/v1/audience/users', { conditions: tree(), cursor: `eyJ9.${'é'.repeat(43)}` });
+    expect(response.status).toBe(400);
+  });
+
+  it('pages through users with very long names', async () => {
+    await call(app, 'POST', '/v1/users', { users: [{ id: 'long1', name: 'ñ'.repeat(5000) }, { id: 'long2', name: 'ñ'.repeat(5001) }] });
+    const conditions = tree(attr('name', 'starts_with', 'ñ'));
+    const first = await call(app, 'POST', '/v1/audience/users', { conditions, limit: 1, sort: { by: 'name', order: 'asc' } });
+    const second = await call(app, 'POST', '/v1/audience/users', { conditions, limit: 1, sort: { by: 'name', order: 'asc' }, cursor: first.body.next_cursor });
+    expect(second.status).toBe(200);
+    expect([first.body.users[0].id, second.body.users[0].id]).toEqual(['long1', 'long2']);
+  });
+
+  it('duplicates with an empty JSON body, and answers 404 for an overlong segment id', async () => {
+    const s = await create({ name: 'Dup me', conditions: tree() });
+    const response = await app.inject({ method: 'POST', url: `/v1/segments/${s.id}/duplicate`, headers: { authorization: `Bearer ${KEYS.alpha}`, 'content-type': 'application/json' }, payload: '' });
+    expect(response.statusCode).toBe(201);
+    expect((await call(app, 'GET', `/v1/segments/${'x'.repeat(100)}`)).status).toBe(404);
+  });
+});
