@@ -35,7 +35,7 @@ export class Audiences {
   constructor(private readonly warehouse: Warehouse, private readonly segments: SegmentStore) {}
 
   async compile(e: Evaluation, query: AudienceQuery): Promise<CompiledSql> {
-    const resolveSegment = await this.segments.resolver(e.project);
+    const resolveSegment = await this.segments.resolver(e.project, [e.conditions]);
     return compileAudience(e.conditions, { project: e.project, now: e.now, resolveSegment, strategy: e.strategy }, query);
   }
 
@@ -64,7 +64,7 @@ export class Audiences {
 
   /** Many trees counted in one pass over the data; a tree that cannot be evaluated gets its error instead. */
   async counts(project: string, trees: ReadonlyMap<string, unknown>, now: Date): Promise<Map<string, SegmentCount>> {
-    const resolve = await this.segments.resolver(project);
+    const resolve = await this.segments.resolver(project, [...trees.values()]);
     const { planned, results } = prepareAll(trees, resolve);
     if (planned.length) {
       const { sql, params } = compileCounts(planned.map(([, p]) => p), { project, now });
@@ -76,7 +76,7 @@ export class Audiences {
 
   /** The ids of the trees this user matches, in one query reading only the user's rows; undefined when no such user. */
   async membership(project: string, userId: string, trees: ReadonlyMap<string, unknown>, now: Date): Promise<string[] | undefined> {
-    const resolve = await this.segments.resolver(project);
+    const resolve = await this.segments.resolver(project, [...trees.values()]);
     const { planned } = prepareAll(trees, resolve);
     const { sql, params } = compileMembership(planned.map(([, p]) => p), userId, { project, now });
     const { rows } = await this.warehouse.query<Record<string, number | boolean>>(sql, params);
@@ -85,13 +85,13 @@ export class Audiences {
   }
 
   async eventSeries(e: Evaluation, report: { source: string; event: string; range: TimeRange; interval: 'day' | 'week' }) {
-    const tree = prepare(e.conditions, await this.segments.resolver(e.project));
+    const tree = prepare(e.conditions, await this.segments.resolver(e.project, [e.conditions]));
     const { sql, params } = compileEventSeries(tree, { project: e.project, now: e.now }, report);
     return (await this.warehouse.query<{ bucket: string; events: number | string; users: number | string }>(sql, params)).rows;
   }
 
   async experienceReport(e: Evaluation, report: { experience: string; range: TimeRange }) {
-    const tree = prepare(e.conditions, await this.segments.resolver(e.project));
+    const tree = prepare(e.conditions, await this.segments.resolver(e.project, [e.conditions]));
     const { sql, params } = compileExperienceReport(tree, { project: e.project, now: e.now }, report);
     const row = (await this.warehouse.query<Record<string, number | string>>(sql, params)).rows[0] ?? {};
     const n = (k: string) => Number(row[k] ?? 0);

@@ -102,9 +102,24 @@ export class SegmentStore {
     return rows[0] && fromRow(rows[0]);
   }
 
-  /** The compiler's view: each saved segment's tree as it stands now. */
-  async resolver(project: string): Promise<SegmentResolver> {
-    const trees = new Map((await this.list(project)).map((s) => [s.id, s.conditions]));
+  /**
+   * The compiler's view of saved segments: each one's tree as it stands now.
+   * Given the trees about to be compiled, only the segments they refer to
+   * (and those refer to, and so on) are read — none for most trees.
+   */
+  async resolver(project: string, forTrees?: readonly unknown[]): Promise<SegmentResolver> {
+    if (forTrees === undefined) {
+      const trees = new Map((await this.list(project)).map((s) => [s.id, s.conditions]));
+      return (id) => trees.get(id);
+    }
+    const trees = new Map<string, unknown>();
+    let wanted = [...new Set(forTrees.flatMap((t) => [...references(t)]))];
+    while (wanted.length) {
+      const { rows } = await this.warehouse.query<{ id: string; conditions: string }>(
+        'SELECT id, conditions FROM segments FINAL WHERE project = {project:String} AND id IN {ids:Array(String)}', { project, ids: wanted });
+      for (const row of rows) trees.set(row.id, JSON.parse(row.conditions));
+      wanted = [...new Set(rows.flatMap((r) => [...references(trees.get(r.id))]))].filter((id) => !trees.has(id));
+    }
     return (id) => trees.get(id);
   }
 
@@ -179,7 +194,7 @@ export class SegmentStore {
 
   /** Refuses a tree that is malformed, names an unknown segment or closes a cycle through `id`. */
   private async check(project: string, id: string, conditions: unknown): Promise<void> {
-    const saved = await this.resolver(project);
+    const saved = await this.resolver(project, [conditions]);
     prepare(conditions, (ref) => (ref === id ? conditions : saved(ref)));
   }
 
