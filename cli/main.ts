@@ -173,6 +173,14 @@ treeOptions(program.command('count')
     }
   });
 
+program.command('cluster-ddl')
+  .description('print the DDL of a sharded, replicated ClickHouse cluster, generated from sql/migrations (SPEC §6)')
+  .requiredOption('--cluster <name>', 'the cluster name of remote_servers')
+  .action(async (o: { cluster: string }) => {
+    const { clusterDdl } = await import('../tools/cluster-ddl.js');
+    process.stdout.write(clusterDdl(o.cluster));
+  });
+
 program.command('bench')
   .description('benchmark the suite of segments against floors and the naive strategy (prints a table; --json for the figures)')
   .addOption(new Option('--users <n>', 'users').default(1_000_000).argParser(count))
