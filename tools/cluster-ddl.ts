@@ -5,10 +5,12 @@
  * it, sharded so that all rows of one user of one project live on one shard:
  * every per-user evaluation (the compiled GROUP BY user passes and semi-joins)
  * is then shard-local, and a count is the sum of shard counts. The queries
- * keep their table names and run unchanged; CLUSTER_SETTINGS are the settings
- * that make their subqueries read the local tables.
+ * keep their table names and run unchanged; CLUSTER_SETTINGS (with the other
+ * session settings, in server/warehouse/warehouse.ts) make their subqueries
+ * read the local tables.
  */
 import { readMigrations } from '../server/warehouse/migrations.js';
+import { CLUSTER_SETTINGS } from '../server/warehouse/warehouse.js';
 
 /** Rows of one user of one project on one shard; tables without a user by project. */
 const SHARDING: Record<string, string> = {
@@ -18,18 +20,7 @@ const SHARDING: Record<string, string> = {
   answers: 'cityHash64(project, user_id)',
 };
 
-/**
- * Settings for queries over the Distributed tables: subqueries (IN, JOIN)
- * over co-sharded tables run on each shard's local tables instead of
- * gathering every shard's rows, and shards holding no row of the project
- * are skipped where the key allows.
- */
-export const CLUSTER_SETTINGS = {
-  distributed_product_mode: 'local',
-  prefer_localhost_replica: 1,
-  optimize_skip_unused_shards: 1,
-  distributed_group_by_no_merge: 0,
-} as const;
+export { CLUSTER_SETTINGS };
 
 export function clusterDdl(cluster: string): string {
   if (!/^[\w.-]+$/.test(cluster)) throw new Error('a cluster name is letters, digits, "_", "-" or "."');

@@ -96,3 +96,16 @@ export const SESSION_SETTINGS = {
   max_ast_elements: 2_000_000,
   max_expanded_ast_elements: 2_000_000,
 } as const satisfies Record<string, string | number>;
+
+/**
+ * Settings for a sharded cluster (SPEC §6, sql/README.md): subqueries (IN,
+ * JOIN) over co-sharded Distributed tables run on each shard's local tables
+ * instead of gathering every shard's rows, and shards holding no row of the
+ * project are skipped where the key allows. The server adapter always sends
+ * them; over plain tables they change nothing.
+ */
+export const CLUSTER_SETTINGS = {
+  distributed_product_mode: 'local',
+  prefer_localhost_replica: 1,
+  optimize_skip_unused_shards: 1,
+} as const satisfies Record<string, string | number>;
