@@ -90,14 +90,19 @@ function joinList(parts: Sql[]): Sql {
   return sql.join(parts, sql.raw(',\n'));
 }
 
-/** The columns a user is returned with (SPEC §4: every field, a missing one NULL). */
-export function userColumns(alias = USERS_ALIAS): Sql {
-  const c = (name: string) => `${alias}.${name}`;
-  return sql.raw([
+/**
+ * The columns a user is returned with (SPEC §4: every field, a missing one
+ * NULL), optionally qualified by a table alias. One list for audiences'
+ * user pages and the user store's lookups.
+ */
+export function userColumnList(alias?: string): string {
+  const c = (name: string) => (alias ? `${alias}.${name}` : name);
+  return [
     c('id'), c('name'), c('email'), c('language'), c('created_at'), c('first_seen_at'), c('last_activity_at'), c('sessions'),
     `if(${c('has_tags')}, ${c('tags')}, NULL) AS tags`, c('attributes'), c('traits'),
-  ].join(', '));
+  ].join(', ');
 }
+
 
 function emit(source: AudienceSource, query: AudienceQuery): Sql {
   const where = sql`${source.where} AND ${source.members[0]!}`;
@@ -108,7 +113,7 @@ function emit(source: AudienceSource, query: AudienceQuery): Sql {
       return sql`${head(source)}SELECT ${sql.raw(USERS_ALIAS)}.id AS user_id\nFROM ${source.from}\nWHERE ${where}`;
     case 'users': {
       const after = query.after ? sql`\nAND ${keysetAfter(query, query.after)}` : sql``;
-      return sql`${head(source)}SELECT ${userColumns()}\nFROM ${source.from}\nWHERE ${where}${after}\nORDER BY ${orderBy(query)}\nLIMIT ${sql.raw(String(query.limit))}`;
+      return sql`${head(source)}SELECT ${sql.raw(userColumnList(USERS_ALIAS))}\nFROM ${source.from}\nWHERE ${where}${after}\nORDER BY ${orderBy(query)}\nLIMIT ${sql.raw(String(query.limit))}`;
     }
   }
 }

@@ -2,7 +2,7 @@
  * The Fastify application: plugins registered explicitly, the warehouse and
  * stores passed in (the caller owns their lifecycle), one error handler.
  */
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Config } from './config.js';
@@ -96,7 +96,7 @@ export async function buildApp({ config, warehouse, logger = false }: AppOptions
   return app;
 }
 
-function errorHandler(this: FastifyInstance, error: FastifyError | Error, request: Parameters<Parameters<FastifyInstance['setErrorHandler']>[0]>[1], reply: Parameters<Parameters<FastifyInstance['setErrorHandler']>[0]>[2]) {
+function errorHandler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
   const api = toApiError(error);
   if (api.status >= 500) request.log.error({ err: error }, 'request failed');
   void reply.status(api.status).send(api.toJSON());

@@ -6,6 +6,7 @@
  * profiles are read, merged here, and the whole new profiles appended with a
  * higher version; ReplacingMergeTree keeps the newest.
  */
+import { userColumnList } from '../../compiler/index.js';
 import { decodeKeys, encodeKeys } from '../../model/keys.js';
 import type { Attributes, UserWrite } from '../../model/schemas.js';
 import { fromWarehouseTime, parseTimestamp, toWarehouseTime } from '../../model/time.js';
@@ -31,9 +32,6 @@ export interface User {
 const NATIVE_STRINGS = ['name', 'email', 'language'] as const;
 const NATIVE_TIMES = ['created_at', 'first_seen_at', 'last_activity_at'] as const;
 
-/** The columns a user's profile is read from, as the API shape (timestamps in warehouse text). */
-export const USER_COLUMNS = `id, name, email, language, created_at, first_seen_at, last_activity_at,
-  sessions, if(has_tags, tags, NULL) AS tags, attributes, traits`;
 
 interface UserRow extends Omit<User, 'attributes' | 'traits'> {
   attributes: Attributes;
@@ -138,7 +136,7 @@ export class UserStore {
     const users = new Map<string, User>();
     if (ids.length === 0) return users;
     const { rows } = await this.warehouse.query<UserRow>(
-      `SELECT ${USER_COLUMNS} FROM users FINAL WHERE project = {project:String} AND id IN {ids:Array(String)}`,
+      `SELECT ${userColumnList()} FROM users FINAL WHERE project = {project:String} AND id IN {ids:Array(String)}`,
       { project, ids: [...ids] });
     for (const row of rows) users.set(row.id, userFromRow(row));
     return users;
