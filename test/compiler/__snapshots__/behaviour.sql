@@ -1,7 +1,7 @@
 WITH
   event_measures AS (
     SELECT
-      user_id,
+      xxh3_128 (user_id) AS user_key,
       /* /conditions/0 */
       countIf (
         source = {p0:String}
@@ -49,11 +49,11 @@ WITH
         )
       )
     GROUP BY
-      user_id
+      user_key
   ),
   answer_measures AS (
     SELECT
-      user_id,
+      xxh3_128 (user_id) AS user_key,
       /* /conditions/2/conditions/0 */
       countIf (
         experience = {p9:String}
@@ -61,26 +61,72 @@ WITH
       ) AS m0,
       /* /conditions/2/conditions/0 */
       argMaxIf (
-        tuple(
+        assumeNotNull(
           if(
             dynamicType(value) IN ('Float64', 'Int64', 'UInt64'),
             accurateCastOrNull(value, 'Float64'),
             NULL
           )
         ),
-        (
-          timestamp,
-          tuple(
-            if(
-              dynamicType(value) IN ('Float64', 'Int64', 'UInt64'),
-              accurateCastOrNull(value, 'Float64'),
-              NULL
+        bitOr(
+          bitShiftLeft(
+            toUInt128(
+              bitXor(
+                reinterpretAsUInt64(toUnixTimestamp64Milli(timestamp)),
+                9223372036854775808
+              )
+            ),
+            64
+          ),
+          toUInt128(
+            cityHash64(
+              tuple(
+                if(
+                  dynamicType(value) IN ('Float64', 'Int64', 'UInt64'),
+                  accurateCastOrNull(value, 'Float64'),
+                  NULL
+                )
+              )
             )
           )
         ),
         experience = {p9:String}
         AND step = {p10:String}
-      ) AS m1
+      ) AS m1,
+      /* /conditions/2/conditions/0 */
+      argMaxIf (
+        isNull(
+          if(
+            dynamicType(value) IN ('Float64', 'Int64', 'UInt64'),
+            accurateCastOrNull(value, 'Float64'),
+            NULL
+          )
+        ),
+        bitOr(
+          bitShiftLeft(
+            toUInt128(
+              bitXor(
+                reinterpretAsUInt64(toUnixTimestamp64Milli(timestamp)),
+                9223372036854775808
+              )
+            ),
+            64
+          ),
+          toUInt128(
+            cityHash64(
+              tuple(
+                if(
+                  dynamicType(value) IN ('Float64', 'Int64', 'UInt64'),
+                  accurateCastOrNull(value, 'Float64'),
+                  NULL
+                )
+              )
+            )
+          )
+        ),
+        experience = {p9:String}
+        AND step = {p10:String}
+      ) AS m2
     FROM
       answers
     WHERE
@@ -92,11 +138,11 @@ WITH
         )
       )
     GROUP BY
-      user_id
+      user_key
   ),
   experience_measures AS (
     SELECT
-      user_id,
+      xxh3_128 (user_id) AS user_key,
       /* /conditions/2/conditions/1 */
       countIf (
         experience = {p11:String}
@@ -117,7 +163,7 @@ WITH
         )
       )
     GROUP BY
-      user_id
+      user_key
   )
 SELECT
   count() AS count
@@ -125,6 +171,7 @@ FROM
   (
     SELECT
       id,
+      xxh3_128 (u.id) AS user_key,
       /* /conditions/3 */
       ifNull(
         has(
@@ -138,9 +185,9 @@ FROM
     WHERE
       u.project = {p8:String}
   ) AS u
-  LEFT JOIN event_measures AS e ON e.user_id = u.id
-  LEFT JOIN answer_measures AS a ON a.user_id = u.id
-  LEFT JOIN experience_measures AS x ON x.user_id = u.id
+  LEFT JOIN event_measures AS e ON e.user_key = u.user_key
+  LEFT JOIN answer_measures AS a ON a.user_key = u.user_key
+  LEFT JOIN experience_measures AS x ON x.user_key = u.user_key
 WHERE
   true
   AND (
@@ -158,7 +205,7 @@ WHERE
       /* /conditions/2/conditions/0 */
       (
         ifNull(a.m0, 0) > 0
-        AND ifNull(tupleElement(a.m1, 1) >= {p18:Float64}, false)
+        AND ifNull(if(a.m2, NULL, a.m1) >= {p18:Float64}, false)
       )
       OR /* /conditions/2/conditions/1 */ (ifNull(x.m0, 0) > 0)
     )
