@@ -157,6 +157,35 @@ describe('SPEC §3.4 experiences and answers', () => {
     expect(await members({ type: 'answer', experience: 'nps', step: 'score', operator: 'is_not', value: 'great' })).toEqual(['active', 'buyer']);
   });
 
+  it('the latest answer is read whole: an older value of another type does not show through, lists included', async () => {
+    await ingest(warehouse, 'alpha', {
+      users: [], events: [], interactions: [],
+      answers: [
+        { user_id: 'newbie', experience: 'nps2', step: 'q', value: 9, timestamp: '2026-03-01T00:00:00.000Z' },
+        { user_id: 'newbie', experience: 'nps2', step: 'q', value: 'meh', timestamp: '2026-03-02T00:00:00.000Z' },
+        { user_id: 'active', experience: 'nps2', step: 'q', value: ['a', 'b'], timestamp: '2026-03-01T00:00:00.000Z' },
+        { user_id: 'active', experience: 'nps2', step: 'q', value: ['c'], timestamp: '2026-03-02T00:00:00.000Z' },
+      ] as never,
+    });
+    const q = (operator: string, value: unknown) => members({ type: 'answer', experience: 'nps2', step: 'q', operator, value });
+    expect(await q('gte', 9)).toEqual([]);
+    expect(await q('is', 'meh')).toEqual(['newbie']);
+    expect(await q('includes', 'c')).toEqual(['active']);
+    expect(await q('includes', 'a')).toEqual([]);
+  });
+
+  it('answers tied on the timestamp: one of them is the latest, the same in every query and strategy', async () => {
+    await ingest(warehouse, 'alpha', {
+      users: [], events: [], interactions: [],
+      answers: [5, 9, 7].map((value) => ({ user_id: 'quiet', experience: 'nps3', step: 'q', value, timestamp: '2026-03-01T00:00:00.000Z' })) as never,
+    });
+    const matches = await Promise.all([5, 7, 9].map(async (value) => (await members({ type: 'answer', experience: 'nps3', step: 'q', operator: 'eq', value })).length));
+    expect(matches.reduce((a, b) => a + b)).toBe(1);
+    for (let i = 0; i < 3; i++) {
+      expect(await Promise.all([5, 7, 9].map(async (value) => (await members({ type: 'answer', experience: 'nps3', step: 'q', operator: 'eq', value })).length))).toEqual(matches);
+    }
+  });
+
   it('the latest answer inside within', async () => {
     expect(await members({ type: 'answer', experience: 'nps', step: 'score', operator: 'eq', value: 10, within: { amount: 6, unit: 'months' } })).toEqual([]);
   });

@@ -92,29 +92,74 @@ WHERE
             0
           ) > 0
           AND ifNull(
-            tupleElement(
+            if(
               argMaxIf (
-                tuple(
+                isNull(
                   if(
                     dynamicType(value) IN ('Float64', 'Int64', 'UInt64'),
                     accurateCastOrNull(value, 'Float64'),
                     NULL
                   )
                 ),
-                (
-                  timestamp,
-                  tuple(
-                    if(
-                      dynamicType(value) IN ('Float64', 'Int64', 'UInt64'),
-                      accurateCastOrNull(value, 'Float64'),
-                      NULL
+                bitOr(
+                  bitShiftLeft(
+                    toUInt128(
+                      bitXor(
+                        reinterpretAsUInt64(toUnixTimestamp64Milli(timestamp)),
+                        9223372036854775808
+                      )
+                    ),
+                    64
+                  ),
+                  toUInt128(
+                    cityHash64(
+                      tuple(
+                        if(
+                          dynamicType(value) IN ('Float64', 'Int64', 'UInt64'),
+                          accurateCastOrNull(value, 'Float64'),
+                          NULL
+                        )
+                      )
                     )
                   )
                 ),
                 experience = {p10:String}
                 AND step = {p11:String}
               ),
-              1
+              NULL,
+              argMaxIf (
+                assumeNotNull(
+                  if(
+                    dynamicType(value) IN ('Float64', 'Int64', 'UInt64'),
+                    accurateCastOrNull(value, 'Float64'),
+                    NULL
+                  )
+                ),
+                bitOr(
+                  bitShiftLeft(
+                    toUInt128(
+                      bitXor(
+                        reinterpretAsUInt64(toUnixTimestamp64Milli(timestamp)),
+                        9223372036854775808
+                      )
+                    ),
+                    64
+                  ),
+                  toUInt128(
+                    cityHash64(
+                      tuple(
+                        if(
+                          dynamicType(value) IN ('Float64', 'Int64', 'UInt64'),
+                          accurateCastOrNull(value, 'Float64'),
+                          NULL
+                        )
+                      )
+                    )
+                  )
+                ),
+                experience = {p10:String}
+                AND step = {p11:String}
+              )
             ) >= {p12:Float64},
             false
           )
