@@ -25,6 +25,7 @@ import { segmentRoutes } from './routes/segments.js';
 import { userRoutes } from './routes/users.js';
 import { analyticsRoutes } from './routes/analytics.js';
 import { catalogRoutes } from './routes/catalog.js';
+import { uiRoutes } from './routes/ui.js';
 
 export interface AppOptions {
   config: Pick<Config, 'apiKeys'>;
@@ -83,13 +84,14 @@ export async function buildApp({ config, warehouse, logger = false }: AppOptions
   const audiences = new Audiences(warehouse, segments);
   const cursors = Cursors.fromKeys(config.apiKeys);
   await app.register(healthRoutes, { warehouse });
+  await app.register(uiRoutes);
   await app.register(async (v1) => {
     v1.addHook('onRequest', authenticate(config.apiKeys));
     await v1.register(ingestRoutes, { warehouse, users });
     await v1.register(importRoutes, { warehouse, users, segments });
     await v1.register(audienceRoutes, { audiences, cursors });
     await v1.register(segmentRoutes, { audiences, segments, cursors });
-    await v1.register(userRoutes, { audiences, segments, users });
+    await v1.register(userRoutes, { audiences, segments, users, warehouse });
     await v1.register(analyticsRoutes, { audiences, segments });
     await v1.register(catalogRoutes, { warehouse, segments });
   }, { prefix: '/v1' });

@@ -113,8 +113,24 @@ export const segmentRoutes: FastifyPluginAsync<{ audiences: Audiences; segments:
   });
 
   app.get<{ Params: Params }>('/segments/:id', {
-    schema: { summary: 'A saved segment', tags: ['segments'], params: idParams, response: { 200: segmentResponse } },
-  }, async (request) => find(request.project, request.params.id));
+    schema: {
+      summary: 'A saved segment, with the segments that use it',
+      tags: ['segments'],
+      params: idParams,
+      response: {
+        200: {
+          ...segmentResponse,
+          properties: {
+            ...segmentResponse.properties,
+            referenced_by: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' } } }, description: 'segments whose conditions name this one' },
+          },
+        },
+      },
+    },
+  }, async (request) => {
+    const segment = await find(request.project, request.params.id);
+    return { ...segment, referenced_by: await segments.referencedBy(request.project, segment.id) };
+  });
 
   app.patch<{ Params: Params; Body: { name?: string; description?: string; badge?: object; conditions?: unknown; author?: string; version?: number } }>('/segments/:id', {
     schema: {

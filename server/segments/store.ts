@@ -73,6 +73,10 @@ function fromRow(row: SegmentRow): Segment {
 }
 
 /** The segments a tree refers to directly. */
+function usersOf<S extends { id: string; conditions: unknown }>(all: S[], id: string): S[] {
+  return all.filter((s) => s.id !== id && references(s.conditions).has(id));
+}
+
 export function references(tree: unknown): Set<string> {
   const found = new Set<string>();
   const visit = (node: unknown) => {
@@ -157,13 +161,18 @@ export class SegmentStore {
     });
   }
 
+  /** The segments whose conditions name this one (deleting it would break them). */
+  async referencedBy(project: string, id: string): Promise<Array<{ id: string; name: string }>> {
+    return usersOf(await this.list(project), id).map((s) => ({ id: s.id, name: s.name }));
+  }
+
   /** Deletes a segment; one referenced by other segments only with force (they then answer unknown_segment). */
   delete(project: string, id: string, force: boolean, author?: string): Promise<void> {
     return this.locks.run(project, async () => {
       const all = await this.list(project);
       const current = all.find((s) => s.id === id);
       if (!current) throw errors.notFound('segment');
-      const users = all.filter((s) => s.id !== id && references(s.conditions).has(id));
+      const users = usersOf(all, id);
       if (users.length && !force) {
         throw errors.conflict('segment_in_use', `segment ${id} is used by ${users.map((s) => `${s.id} (${s.name})`).join(', ')}; delete with ?force=true to delete it anyway`, {
           referenced_by: users.map((s) => ({ id: s.id, name: s.name })),

@@ -115,6 +115,8 @@ describe('the Segments page workflow', () => {
     const self = await call(app, 'PATCH', `/v1/segments/${base.id}`, { conditions: tree({ type: 'segment', segment: base.id, operator: 'in' }) });
     expect(self.body.error.code).toBe('segment_cycle');
 
+    expect((await call(app, 'GET', `/v1/segments/${base.id}`)).body.referenced_by).toEqual([{ id: outer.id, name: 'Outer' }]);
+    expect((await call(app, 'GET', `/v1/segments/${outer.id}`)).body.referenced_by).toEqual([]);
     const refused = await call(app, 'DELETE', `/v1/segments/${base.id}`);
     expect(refused).toMatchObject({ status: 409, body: { error: { code: 'segment_in_use', referenced_by: [{ id: outer.id, name: 'Outer' }] } } });
     expect((await call(app, 'DELETE', `/v1/segments/${base.id}?force=true`)).status).toBe(200);

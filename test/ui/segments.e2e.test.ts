@@ -1,0 +1,271 @@
+/**
+ * The Segments page in a real browser (headless Chromium), end to end on the
+ * real server and engine: the seed's two worked examples — build
+ * `Name AND Id AND (Email OR external_email)`, then restructure it to
+ * `Id AND (Name OR Email OR external_email)` — with the previewed counts
+ * checked against the API, saving, the list updating, duplicating and
+ * deleting; then the SQL inspector, the Users tab and the Imports tab.
+ *
+ * Screenshots of each page go to a temporary folder, or to docs/screenshots
+ * with UPDATE_SCREENSHOTS=1.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { Browser, Page } from 'playwright-core';
+import { chromiumPath, CHROMIUM_ARGS } from './browser.js';
+import { call, KEYS, testApp } from '../support/api.js';
+import { openTestWarehouse, tempDir } from '../support/warehouse.js';
+import { ingest } from '../support/ingest.js';
+import { buildUi } from '../../ui/build.mjs';
+
+const SHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? join(import.meta.dirname, '../../docs/screenshots') : tempDir('segments-shots-');
+const NOW = Date.now();
+const ago = (days: number) => new Date(NOW - days * 86_400_000).toISOString();
+
+// Every combination of the four fields, so each structure of the examples has its own count.
+const USERS = Array.from({ length: 32 }, (_, i) => ({
+  id: `user-${String(i).padStart(2, '0')}`,
+  ...(i & 1 ? { name: `Person ${i}` } : {}),
+  ...(i & 2 ? { email: `p${i}@example.com` } : {}),
+  attributes: { plan: i % 3 ? 'pro' : 'free', ...(i & 4 ? { external_email: `x${i}@corp.example` } : {}) },
+}));
+
+describe.skipIf(!chromiumPath)('Segments UI in a browser', () => {
+  let app: FastifyInstance;
+  let dispose: () => Promise<void>;
+  let browser: Browser;
+  let page: Page;
+  let base: string;
+
+  beforeAll(async () => {
+    await buildUi({ quiet: true });
+    const opened = await openTestWarehouse();
+    dispose = opened.dispose;
+    await ingest(opened.warehouse, 'alpha', {
+      users: USERS as never,
+      events: USERS.flatMap((u, i) => Array.from({ length: i % 4 }, (_, k) => ({ user_id: u.id, source: 'api', event: 'login', timestamp: ago(k * 3 + 1), properties: { device: 'web' } }))) as never,
+      interactions: USERS.slice(0, 10).map((u) => ({ user_id: u.id, experience: 'tour_1', interaction: 'seen', timestamp: ago(2) })) as never,
+      answers: [],
+    });
+    app = await testApp(opened.warehouse);
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    mkdirSync(SHOTS, { recursive: true });
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('pageerror', (e) => { throw e; });
+    await page.addInitScript((key) => { localStorage.setItem('segments.apiKey', key); localStorage.setItem('segments.author', 'Ada'); }, KEYS.alpha);
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await dispose?.();
+  });
+
+  const apiCount = async (conditions: object) => (await call(app, 'POST', '/v1/audience/count', { conditions })).body.count as number;
+  const previewCount = async () => Number((await page.getByTestId('preview-count').textContent())!.replace(/\D/g, ''));
+  const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  const rules = () => page.getByRole('group', { name: 'Condition', exact: true });
+  const add = async (scope: string, what: 'Rule' | 'Logic group') => {
+    await page.locator(`${scope} > .group-footer summary`).click();
+    await page.locator(`${scope} > .group-footer`).getByRole('menuitem', { name: what }).click();
+  };
+  const apply = async () => {
+    const before = await page.getByTestId('preview-count').textContent();
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.getByRole('button', { name: 'Apply' }).and(page.locator(':not([disabled])')).waitFor();
+    return before;
+  };
+
+  const attr = (attribute: string) => ({ type: 'attribute', attribute, operator: 'is_not_empty' });
+  const external = { type: 'custom_attribute', key: 'external_email', operator: 'is_not_empty' };
+  const EXAMPLE_1 = { op: 'and', conditions: [attr('name'), attr('id'), { op: 'or', conditions: [attr('email'), external] }] };
+  const EXAMPLE_2 = { op: 'and', conditions: [attr('id'), { op: 'or', conditions: [attr('name'), attr('email'), external] }] };
+  let savedId = '';
+
+  it('example 1: builds Name AND Id AND (Email OR external_email), previews the API\'s count and saves it', async () => {
+    await page.goto(`${base}/#/segments`);
+    await page.getByRole('link', { name: '+ New Segment' }).click();
+    await expect.poll(previewCount).toBe(USERS.length);
+
+    await add('.group.root', 'Rule'); // a new rule: Attributes › name › is not empty
+    await add('.group.root', 'Rule');
+    await rules().nth(1).getByLabel('Field').selectOption('id');
+    await add('.group.root', 'Logic group');
+    const group = page.getByRole('group', { name: 'OR group' });
+    await group.getByRole('group', { name: 'Condition', exact: true }).first().getByLabel('Field').selectOption('email');
+    await add('.group.nested.or', 'Rule');
+    const last = group.getByRole('group', { name: 'Condition', exact: true }).nth(1);
+    await last.getByLabel('Category').selectOption({ label: 'Custom Attributes' });
+    await last.getByLabel('Field').selectOption('external_email');
+    await last.getByLabel('Operator').selectOption('is_not_empty');
+
+    await expect.poll(() => page.locator('.group.root > .connector.and').count()).toBe(2);
+    await expect.poll(() => group.locator('> .connector.or').count()).toBe(1);
+    const save = page.getByRole('button', { name: 'Save' });
+    await expect.poll(() => save.isDisabled()).toBe(true); // changed, but not applied
+    await apply();
+    const expected = await apiCount(EXAMPLE_1);
+    expect(expected).toBe(USERS.filter((u) => u.name && (u.email || u.attributes.external_email)).length);
+    await expect.poll(previewCount).toBe(expected);
+
+    await page.getByLabel('Segment name').fill('Reachable people');
+    await page.getByLabel('Description').fill('Named, with an email we can write to');
+    await page.getByLabel('Label').fill('Reach');
+    await expect.poll(() => save.isDisabled()).toBe(false);
+    await shot('segment-builder');
+    await save.click();
+    await page.waitForURL(/#\/segments\/(?!new$)[^/]+$/);
+    savedId = decodeURIComponent(page.url().split('/').pop()!);
+    const stored = await call(app, 'GET', `/v1/segments/${savedId}`);
+    expect(stored.body.conditions).toEqual(EXAMPLE_1);
+    expect(stored.body.created_by).toBe('Ada');
+
+    await page.getByRole('link', { name: '← Segments' }).click();
+    const row = page.locator(`tr[data-segment="${savedId}"]`);
+    await expect.poll(() => row.locator('.audience').textContent()).toBe(String(expected));
+    await expect.poll(() => row.locator('.segment-name').textContent()).toBe('Reachable people');
+  });
+
+  it('example 2: restructures it to Id AND (Name OR Email OR external_email) and saves; the list follows', async () => {
+    await page.goto(`${base}/#/segments/${savedId}`);
+    await expect.poll(previewCount).toBe(await apiCount(EXAMPLE_1));
+    const save = page.getByRole('button', { name: 'Save' });
+    await expect.poll(() => save.isDisabled()).toBe(true); // nothing changed yet
+
+    await page.locator('.group.root > .rule').first().getByRole('button', { name: 'Remove condition' }).click(); // the X on Name
+    await add('.group.nested.or', 'Rule'); // Name is not empty, inside the OR group
+    await expect.poll(() => page.locator('.group.root > .rule').count()).toBe(1);
+    await expect.poll(() => page.locator('.group.nested.or > .rule').count()).toBe(3);
+    await expect.poll(() => save.isDisabled()).toBe(true); // changed, not applied
+    await apply();
+    const expected = await apiCount(EXAMPLE_2);
+    expect(expected).toBe(USERS.filter((u) => u.name || u.email || u.attributes.external_email).length);
+    await expect.poll(previewCount).toBe(expected);
+    await expect.poll(() => save.isDisabled()).toBe(false);
+    await save.click();
+    await expect.poll(async () => (await call(app, 'GET', `/v1/segments/${savedId}`)).body.version).toBe(2);
+    const stored = (await call(app, 'GET', `/v1/segments/${savedId}`)).body.conditions;
+    expect(await apiCount(stored)).toBe(expected);
+    expect(stored.conditions[0]).toEqual(attr('id'));
+
+    // Group actions: nest the OR group into a sub-group and flatten it back — the audience is unchanged.
+    const group = page.locator('.group.nested.or');
+    await group.hover();
+    await group.getByRole('button', { name: 'Nest into sub-group' }).click();
+    const inner = page.locator('.group.nested .group.nested.or');
+    await inner.hover();
+    await inner.getByRole('button', { name: 'Flatten into parent' }).click();
+    await apply();
+    await expect.poll(previewCount).toBe(expected);
+
+    await page.getByRole('link', { name: '← Segments' }).click();
+    await expect.poll(() => page.locator(`tr[data-segment="${savedId}"] .audience`).textContent()).toBe(String(expected));
+    await shot('segments-list');
+  });
+
+  it('shows the SQL with its parameters and EXPLAIN', async () => {
+    await page.goto(`${base}/#/segments/${savedId}`);
+    await page.getByRole('button', { name: 'SQL' }).click();
+    const pretty = page.getByTestId('sql-pretty');
+    await expect.poll(async () => (await pretty.textContent()) ?? '').toContain('FROM');
+    const { conditions } = (await call(app, 'GET', `/v1/segments/${savedId}`)).body;
+    const report = (await call(app, 'POST', '/v1/audience/sql', { conditions, kind: 'count' })).body;
+    expect((await pretty.textContent())!.trim()).toBe(report.pretty.trim());
+    await page.getByText('EXPLAIN').waitFor();
+    await shot('sql-inspector');
+  });
+
+  it('duplicates a segment, then deletes the copy after a confirmation', async () => {
+    await page.goto(`${base}/#/segments/${savedId}`);
+    await expect.poll(previewCount).toBeGreaterThan(0);
+    await page.getByRole('button', { name: 'Duplicate' }).click();
+    await page.waitForURL((url) => !url.hash.endsWith(savedId) && /#\/segments\/[^/]+$/.test(url.hash));
+    const copyId = decodeURIComponent(page.url().split('/').pop()!);
+    expect((await call(app, 'GET', `/v1/segments/${copyId}`)).body.conditions).toEqual((await call(app, 'GET', `/v1/segments/${savedId}`)).body.conditions);
+
+    await page.goto(`${base}/#/segments`);
+    await expect.poll(() => page.locator('tr[data-segment]').count()).toBe(2);
+    const row = page.locator(`tr[data-segment="${copyId}"]`);
+    await row.hover();
+    await row.getByRole('button', { name: /^Delete/ }).click();
+    const dialog = page.getByRole('alertdialog');
+    await dialog.getByText('No other segment uses it').waitFor();
+    await dialog.getByRole('button', { name: 'Delete' }).click();
+    await expect.poll(() => page.locator('tr[data-segment]').count()).toBe(1);
+    expect((await call(app, 'GET', `/v1/segments/${copyId}`)).status).toBe(404);
+  });
+
+  it('asks before deleting a segment other segments use, and names them', async () => {
+    const user = await call(app, 'POST', '/v1/segments', { name: 'Reachable pros', conditions: { op: 'and', conditions: [{ type: 'segment', segment: savedId, operator: 'in' }] } });
+    expect(user.status).toBe(201);
+    await page.goto(`${base}/#/segments`);
+    const row = page.locator(`tr[data-segment="${savedId}"]`);
+    await row.hover();
+    await row.getByRole('button', { name: /^Delete/ }).click();
+    const dialog = page.getByRole('alertdialog');
+    await dialog.getByRole('link', { name: 'Reachable pros' }).waitFor();
+    await shot('delete-confirmation');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => page.getByRole('alertdialog').count()).toBe(0);
+    expect((await call(app, 'GET', `/v1/segments/${savedId}`)).status).toBe(200);
+  });
+
+  it('Users tab: filters with the builder, pages by cursor, sorts, and opens a user with their segments', async () => {
+    await page.goto(`${base}/#/users`);
+    await expect.poll(() => page.locator('tr[data-user]').count()).toBe(25);
+    await page.getByRole('button', { name: 'Next' }).click();
+    await expect.poll(() => page.locator('tr[data-user]').count()).toBe(USERS.length - 25);
+    await page.getByRole('button', { name: 'Previous' }).click();
+    await expect.poll(() => page.locator('tr[data-user]').first().getAttribute('data-user')).toBe('user-00');
+    await page.getByRole('button', { name: /^Id/ }).click(); // id descending
+    await expect.poll(() => page.locator('tr[data-user]').first().getAttribute('data-user')).toBe('user-31');
+
+    await page.locator('.group.root > .group-footer summary').click();
+    await page.getByRole('menuitem', { name: 'Rule' }).click(); // name is not empty
+    await page.getByRole('button', { name: 'Apply' }).click();
+    const named = await apiCount({ op: 'and', conditions: [attr('name')] });
+    await expect.poll(() => page.locator('tr[data-user]').count()).toBe(named);
+    await page.locator('tr[data-user="user-31"]').click();
+    const panel = page.getByRole('dialog', { name: 'User user-31' });
+    await panel.getByRole('link', { name: 'Reachable people' }).waitFor();
+    await panel.getByText('login').waitFor();
+    await shot('users');
+  });
+
+  it('Imports tab: uploads a CSV by email and creates a segment of exactly those users', async () => {
+    await page.goto(`${base}/#/imports`);
+    const csv = 'email,name,plan\np2@example.com,Two,pro\nnew@example.com,New,free\n,Nobody,free\n';
+    await page.getByLabel('CSV file').setInputFiles({ name: 'people.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.getByLabel('email').check();
+    await page.getByLabel('Create a segment of exactly these users').check();
+    await page.getByLabel('Segment name').fill('CSV people');
+    await page.getByRole('button', { name: 'Import' }).click();
+    await expect.poll(() => page.getByTestId('import-added').textContent()).toBe('1');
+    await expect.poll(() => page.getByTestId('import-updated').textContent()).toBe('1');
+    await expect.poll(() => page.getByTestId('import-rejected').textContent()).toBe('1');
+    await shot('imports');
+    await page.getByRole('link', { name: 'Open the new segment →' }).click();
+    await expect.poll(previewCount).toBe(2);
+  });
+
+  it('is readable on a 390 px phone', async () => {
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await phone.addInitScript((key) => localStorage.setItem('segments.apiKey', key), KEYS.alpha);
+    await phone.goto(`${base}/#/segments`);
+    await expect.poll(() => phone.locator('tr[data-segment]').count()).toBeGreaterThan(0);
+    const width = await phone.evaluate(() => document.documentElement.scrollWidth);
+    expect(width).toBeLessThanOrEqual(390);
+    await phone.screenshot({ path: join(SHOTS, 'segments-list-390.png'), fullPage: true });
+    await phone.goto(`${base}/#/segments/${savedId}`);
+    await expect.poll(() => phone.locator('.rule').count()).toBeGreaterThan(0);
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await phone.screenshot({ path: join(SHOTS, 'segment-builder-390.png'), fullPage: true });
+    await phone.close();
+  });
+});

@@ -1,0 +1,1 @@
+export function buildUi(options?: { quiet?: boolean }): Promise<string>;
