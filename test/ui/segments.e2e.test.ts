@@ -254,6 +254,21 @@ describe.skipIf(!chromiumPath)('Segments UI in a browser', () => {
     await expect.poll(previewCount).toBe(2);
   });
 
+  it('the builder works from the keyboard', async () => {
+    await page.goto(`${base}/#/segments/new`);
+    await expect.poll(previewCount).toBeGreaterThan(0);
+    await page.locator('.group.root > .group-footer summary').focus();
+    await page.keyboard.press('Enter'); // opens Add…
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter'); // Rule
+    await expect.poll(() => rules().count()).toBe(1);
+    await rules().first().getByLabel('Field').focus();
+    await page.keyboard.press('Tab'); // Operator
+    await page.keyboard.press('Tab'); // × (is not empty takes no value)
+    await page.keyboard.press('Enter');
+    await expect.poll(() => rules().count()).toBe(0);
+  });
+
   it('is readable on a 390 px phone', async () => {
     const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
     await phone.addInitScript((key) => localStorage.setItem('segments.apiKey', key), KEYS.alpha);
