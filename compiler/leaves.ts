@@ -24,6 +24,8 @@ export interface Behaviour {
   test(values: readonly Sql[]): Sql;
   /** Whether the condition holds for a user without any such row (e.g. "did not perform"). */
   readonly holdsWithoutRows: boolean;
+  /** Whether it reads event properties (JSON subcolumns: costly to read for rows it does not look at). */
+  readonly readsProperties?: boolean;
 }
 
 export type LeafSql = { readonly kind: 'profile'; readonly predicate: Sql } | ({ readonly kind: 'behaviour' } & Behaviour);
@@ -79,6 +81,11 @@ function event(leaf: EventCondition, nowMs: number): Behaviour {
   }
   if (leaf.window) filters.push(inRange(sql.raw('timestamp'), windowRange(leaf.window, nowMs)));
   const rows = join(filters, ' AND ');
+  const readsProperties = leaf.where.length > 0 || ['sum', 'avg', 'min', 'max'].includes(leaf.measure.kind);
+  return { ...eventMeasure(leaf, rows, nowMs), readsProperties };
+}
+
+function eventMeasure(leaf: EventCondition, rows: Sql, nowMs: number): Behaviour {
   const c = leaf.comparison;
   const measure = leaf.measure;
   switch (measure.kind) {

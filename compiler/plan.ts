@@ -2,8 +2,9 @@
  * The plan: how normalized trees are evaluated over the project's users.
  *
  * - `single_pass` (default): every behavioural condition is an aggregate
- *   column of one `GROUP BY user_id` pass per table (events, interactions,
- *   answers), each pass reading only the rows some condition looks at; the
+ *   column of one `GROUP BY user` pass per table (events, interactions,
+ *   answers; events conditions that read properties get a pass of their own
+ *   rows), each pass reading only the rows some condition looks at; the
  *   users scan LEFT JOINs those per-user measures and applies the boolean
  *   tree to columns. No condition adds a scan, so OR branches and negations
  *   cost nothing extra (the lesson of PostHog's cohort compiler). Several
@@ -52,6 +53,9 @@ const MEASURES: Record<BehaviourTable, { cte: string; alias: string }> = {
 };
 
 interface Pass {
+  table: BehaviourTable;
+  cte: string;
+  alias: string;
   rows: Map<string, Sql>;
   columns: Sql[];
   /** aggregate (compiled, as a key) → its column */
@@ -65,7 +69,7 @@ export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptio
     const user = userId === undefined ? sql`` : sql` AND ${column} = ${param(userId, 'String')}`;
     return sql`${sql.raw(alias ? `${alias}.` : '')}project = ${param(project, 'String')}${user}`;
   };
-  const passes = new Map<BehaviourTable, Pass>();
+  const passes = new Map<string, Pass>();
 
   const behaviour = (b: Behaviour, path: string): Sql => {
     if (strategy === 'naive') {
@@ -73,9 +77,15 @@ export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptio
       return sql`${comment(path)}${sql.raw(USERS_ALIAS)}.id ${sql.raw(b.holdsWithoutRows ? 'NOT IN' : 'IN')} (
         SELECT user_id FROM ${sql.raw(b.table)} WHERE ${scope()} AND ${b.rows} GROUP BY user_id HAVING ${test})`;
     }
-    const pass: Pass = passes.get(b.table) ?? { rows: new Map(), columns: [], named: new Map() };
-    passes.set(b.table, pass);
-    const { alias } = MEASURES[b.table];
+    const heavy = b.table === 'events' && /properties\./.test(compileSql(sql`${join([b.rows, ...b.aggregates], ',')}`).sql);
+    const key = heavy ? `${b.table}\0${fingerprint(b.rows)}` : b.table;
+    let pass = passes.get(key);
+    if (!pass) {
+      const n = passes.size;
+      pass = { table: b.table, cte: `${MEASURES[b.table].cte}${n ? `_${n}` : ''}`, alias: `${MEASURES[b.table].alias}${n ? n : ''}`, rows: new Map(), columns: [], named: new Map() };
+      passes.set(key, pass);
+    }
+    const { alias } = pass;
     const refs = b.aggregates.map((aggregate) => {
       const key = fingerprint(aggregate);
       let ref = pass.named.get(key);
@@ -124,8 +134,8 @@ export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptio
   // Passes are grouped by, and joined on, a 128-bit hash of the user id rather than the id string:
   // hashing and comparing a fixed-width key is what makes the GROUP BY and the join ~40 % cheaper
   // at a million users, and a collision among 128-bit hashes is as unlikely as one among UUIDs.
-  for (const [table, pass] of passes) {
-    const { cte, alias } = MEASURES[table];
+  for (const pass of passes.values()) {
+    const { cte, alias, table } = pass;
     ctes.push(sql`${sql.raw(cte)} AS (
       SELECT xxh3_128(user_id) AS user_key, ${join(pass.columns, ',\n')}
       FROM ${sql.raw(table)}

@@ -12,22 +12,11 @@ WITH
         )
         AND timestamp >= {p4:DateTime64(3, 'UTC')}
         AND timestamp <= {p5:DateTime64(3, 'UTC')}
-      ) AS m0,
-      /* /conditions/1 */
-      countIf (
-        source = {p0:String}
-        AND event = {p6:String}
-      ) AS m1,
-      /* /conditions/4/conditions/0 */
-      uniqExactIf (
-        toDate32(timestamp),
-        source = {p0:String}
-        AND event = {p7:String}
-      ) AS m2
+      ) AS m0
     FROM
       events
     WHERE
-      project = {p8:String}
+      project = {p6:String}
       AND (
         (
           source = {p0:String}
@@ -39,19 +28,42 @@ WITH
           AND timestamp >= {p4:DateTime64(3, 'UTC')}
           AND timestamp <= {p5:DateTime64(3, 'UTC')}
         )
-        OR (
+      )
+    GROUP BY
+      user_key
+  ),
+  event_measures_1 AS (
+    SELECT
+      xxh3_128 (user_id) AS user_key,
+      /* /conditions/1 */
+      countIf (
+        source = {p0:String}
+        AND event = {p7:String}
+      ) AS m0,
+      /* /conditions/4/conditions/0 */
+      uniqExactIf (
+        toDate32(timestamp),
+        source = {p0:String}
+        AND event = {p8:String}
+      ) AS m1
+    FROM
+      events
+    WHERE
+      project = {p6:String}
+      AND (
+        (
           source = {p0:String}
-          AND event = {p6:String}
+          AND event = {p7:String}
         )
         OR (
           source = {p0:String}
-          AND event = {p7:String}
+          AND event = {p8:String}
         )
       )
     GROUP BY
       user_key
   ),
-  answer_measures AS (
+  answer_measures_2 AS (
     SELECT
       xxh3_128 (user_id) AS user_key,
       /* /conditions/2/conditions/0 */
@@ -130,7 +142,7 @@ WITH
     FROM
       answers
     WHERE
-      project = {p8:String}
+      project = {p6:String}
       AND (
         (
           experience = {p9:String}
@@ -140,7 +152,7 @@ WITH
     GROUP BY
       user_key
   ),
-  experience_measures AS (
+  experience_measures_3 AS (
     SELECT
       xxh3_128 (user_id) AS user_key,
       /* /conditions/2/conditions/1 */
@@ -153,7 +165,7 @@ WITH
     FROM
       interactions
     WHERE
-      project = {p8:String}
+      project = {p6:String}
       AND (
         (
           experience = {p11:String}
@@ -183,11 +195,12 @@ FROM
     FROM
       users AS u FINAL
     WHERE
-      u.project = {p8:String}
+      u.project = {p6:String}
   ) AS u
   LEFT JOIN event_measures AS e ON e.user_key = u.user_key
-  LEFT JOIN answer_measures AS a ON a.user_key = u.user_key
-  LEFT JOIN experience_measures AS x ON x.user_key = u.user_key
+  LEFT JOIN event_measures_1 AS e1 ON e1.user_key = u.user_key
+  LEFT JOIN answer_measures_2 AS a2 ON a2.user_key = u.user_key
+  LEFT JOIN experience_measures_3 AS x3 ON x3.user_key = u.user_key
 WHERE
   true
   AND (
@@ -199,20 +212,26 @@ WHERE
       )
     )
     AND /* /conditions/1 */ (
-      ifNull(ifNull(toFloat64(e.m1), 0) = {p17:Float64}, false)
+      ifNull(
+        ifNull(toFloat64(e1.m0), 0) = {p17:Float64},
+        false
+      )
     )
     AND (
       /* /conditions/2/conditions/0 */
       (
-        ifNull(a.m0, 0) > 0
-        AND ifNull(if(a.m2, NULL, a.m1) >= {p18:Float64}, false)
+        ifNull(a2.m0, 0) > 0
+        AND ifNull(if(a2.m2, NULL, a2.m1) >= {p18:Float64}, false)
       )
-      OR /* /conditions/2/conditions/1 */ (ifNull(x.m0, 0) > 0)
+      OR /* /conditions/2/conditions/1 */ (ifNull(x3.m0, 0) > 0)
     )
     AND /* /conditions/3 */ u.c0
     AND /* /conditions/4/conditions/0 */ (
-      ifNull(ifNull(toFloat64(e.m2), 0) < {p19:Float64}, false)
+      ifNull(
+        ifNull(toFloat64(e1.m1), 0) < {p19:Float64},
+        false
+      )
     )
   )
 
--- params: {"p0":"api","p1":"purchase","p2":"plan","p3":"pro","p4":"2026-05-16 12:00:00.000","p5":"2026-06-15 12:00:00.000","p6":"account_deleted","p7":"login","p8":"demo","p9":"nps_q1","p10":"score","p11":"tour_1","p12":"completed","p13":"2026-03-15 12:00:00.000","p14":["Paris","Lyon"],"p15":"address%2Ecity","p16":3,"p17":0,"p18":9,"p19":20}
+-- params: {"p0":"api","p1":"purchase","p2":"plan","p3":"pro","p4":"2026-05-16 12:00:00.000","p5":"2026-06-15 12:00:00.000","p6":"demo","p7":"account_deleted","p8":"login","p9":"nps_q1","p10":"score","p11":"tour_1","p12":"completed","p13":"2026-03-15 12:00:00.000","p14":["Paris","Lyon"],"p15":"address%2Ecity","p16":3,"p17":0,"p18":9,"p19":20}
