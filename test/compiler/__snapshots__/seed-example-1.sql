@@ -6,24 +6,22 @@ WHERE
   u.project = {p0:String}
   AND (
     /* /conditions/0 */
-    NOT ifNull(
+    NOT (
       (
         u.name IS NULL
         OR u.name = ''
-      ),
-      false
+      )
     )
-    AND /* /conditions/1 */ NOT ifNull(u.id = '', false)
+    AND /* /conditions/1 */ NOT (u.id = '')
     AND (
       /* /conditions/2/conditions/0 */
-      NOT ifNull(
+      NOT (
         (
           u.email IS NULL
           OR u.email = ''
-        ),
-        false
+        )
       )
-      OR /* /conditions/2/conditions/1 */ NOT ifNull(
+      OR /* /conditions/2/conditions/1 */ NOT (
         (
           dynamicType(u.attributes.{p1:Identifier}) = 'None'
           OR ifNull(
@@ -48,8 +46,7 @@ WHERE
               )
             )
           )
-        ),
-        false
+        )
       )
     )
   )

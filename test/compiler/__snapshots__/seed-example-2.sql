@@ -6,24 +6,22 @@ WHERE
   u.project = {p0:String}
   AND (
     /* /conditions/0 */
-    NOT ifNull(u.id = '', false)
+    NOT (u.id = '')
     AND (
       /* /conditions/1/conditions/0 */
-      NOT ifNull(
+      NOT (
         (
           u.name IS NULL
           OR u.name = ''
-        ),
-        false
+        )
       )
-      OR /* /conditions/1/conditions/1 */ NOT ifNull(
+      OR /* /conditions/1/conditions/1 */ NOT (
         (
           u.email IS NULL
           OR u.email = ''
-        ),
-        false
+        )
       )
-      OR /* /conditions/1/conditions/2 */ NOT ifNull(
+      OR /* /conditions/1/conditions/2 */ NOT (
         (
           dynamicType(u.attributes.{p1:Identifier}) = 'None'
           OR ifNull(
@@ -48,8 +46,7 @@ WHERE
               )
             )
           )
-        ),
-        false
+        )
       )
     )
   )

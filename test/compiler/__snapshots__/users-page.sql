@@ -14,12 +14,11 @@ FROM
   users AS u FINAL
 WHERE
   u.project = {p0:String}
-  AND /* /conditions/0 */ NOT ifNull(
+  AND /* /conditions/0 */ NOT (
     (
       u.email IS NULL
       OR u.email = ''
-    ),
-    false
+    )
   )
   AND (
     u.last_activity_at IS NULL
