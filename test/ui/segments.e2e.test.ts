@@ -9,7 +9,7 @@
  * Screenshots of each page go to a temporary folder, or to docs/screenshots
  * with UPDATE_SCREENSHOTS=1.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -30,7 +30,7 @@ const USERS = Array.from({ length: 32 }, (_, i) => ({
   id: `user-${String(i).padStart(2, '0')}`,
   ...(i & 1 ? { name: `Person ${i}` } : {}),
   ...(i & 2 ? { email: `p${i}@example.com` } : {}),
-  attributes: { plan: i % 3 ? 'pro' : 'free', ...(i & 4 ? { external_email: `x${i}@corp.example` } : {}) },
+  attributes: { plan: i % 3 ? 'pro' : 'free', score: i - 10, city: i % 2 ? 'Paris, France' : 'Lyon', ...(i & 4 ? { external_email: `x${i}@corp.example` } : {}) },
 }));
 
 describe.skipIf(!chromiumPath)('Segments UI in a browser', () => {
@@ -57,9 +57,17 @@ describe.skipIf(!chromiumPath)('Segments UI in a browser', () => {
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on('pageerror', (e) => { throw e; });
+    page.on('pageerror', (e) => failures.push(`page error: ${e.message}`));
+    page.on('response', (r) => { if (r.url().includes('/v1/') && r.status() >= 400) failures.push(`${r.request().method()} ${r.url()} → ${r.status()}`); });
     await page.addInitScript((key) => { localStorage.setItem('segments.apiKey', key); localStorage.setItem('segments.author', 'Ada'); }, KEYS.alpha);
   }, 120_000);
+
+  // Every test fails on a page error or an API answer ≥ 400: the UI must only send what the API accepts.
+  const failures: string[] = [];
+  afterEach(async () => {
+    if (page) expect(await page.locator('.error').allTextContents(), 'errors shown').toEqual([]);
+    expect(failures.splice(0)).toEqual([]);
+  });
 
   afterAll(async () => {
     await browser?.close();
@@ -161,7 +169,13 @@ describe.skipIf(!chromiumPath)('Segments UI in a browser', () => {
     const inner = page.locator('.group.nested .group.nested.or');
     await inner.hover();
     await inner.getByRole('button', { name: 'Flatten into parent' }).click();
+    await expect.poll(() => page.locator('.group.root > .rule').count()).toBe(1);
+    await expect.poll(() => page.locator('.group.root > .group.nested.or > .rule').count()).toBe(3);
+    await expect.poll(() => page.locator('.group.nested .group.nested').count()).toBe(0);
+    const sent = page.waitForRequest((r) => r.url().endsWith('/v1/audience/count'));
     await apply();
+    expect(await apiCount((await sent).postDataJSON().conditions)).toBe(expected);
+    expect((await sent).postDataJSON().conditions).toEqual(stored);
     await expect.poll(previewCount).toBe(expected);
 
     await page.getByRole('link', { name: '← Segments' }).click();
@@ -269,6 +283,65 @@ describe.skipIf(!chromiumPath)('Segments UI in a browser', () => {
     await expect.poll(() => rules().count()).toBe(0);
   });
 
+  it('sends exactly the SPEC conditions for events (measure, window, where), chips with commas and negative numbers', async () => {
+    await page.goto(`${base}/#/segments/new`);
+    await expect.poll(previewCount).toBe(await apiCount({ op: 'and', conditions: [] }));
+    await add('.group.root', 'Rule');
+    const event = rules().nth(0);
+    await event.getByLabel('Category').selectOption({ label: 'Jimo API events' });
+    await event.getByLabel('Event').selectOption('login');
+    await event.getByLabel('Value', { exact: true }).fill('2');
+    await event.getByLabel('Window', { exact: true }).selectOption('in_last');
+    await event.getByRole('button', { name: '+ where…' }).click();
+    await event.getByLabel('Property', { exact: true }).selectOption('device');
+    await event.getByLabel('Filter Operator').selectOption('is');
+    await event.getByLabel('Filter Value').fill('web');
+
+    await add('.group.root', 'Rule');
+    const city = rules().nth(1);
+    await city.getByLabel('Category').selectOption({ label: 'Custom Attributes' });
+    await city.getByLabel('Field').selectOption('city');
+    await city.getByLabel('Operator').selectOption('in');
+    await city.getByLabel('Value').fill('Paris, France');
+    await city.getByLabel('Value').press('Enter');
+
+    await add('.group.root', 'Rule');
+    const score = rules().nth(2);
+    await score.getByLabel('Category').selectOption({ label: 'Custom Attributes' });
+    await score.getByLabel('Field').selectOption('score');
+    await score.getByLabel('Operator').selectOption('lt');
+    await score.getByLabel('Value').fill('-5');
+
+    const expected = {
+      op: 'and',
+      conditions: [
+        { type: 'event', source: 'api', event: 'login', operator: 'gte', value: 2, window: { in_last: { amount: 30, unit: 'days' } }, where: [{ property: 'device', operator: 'is', value: 'web' }] },
+        { type: 'custom_attribute', key: 'city', operator: 'in', value: ['Paris, France'] },
+        { type: 'custom_attribute', key: 'score', operator: 'lt', value: -5 },
+      ],
+    };
+    const sent = page.waitForRequest((r) => r.url().endsWith('/v1/audience/count'));
+    await apply();
+    expect((await sent).postDataJSON().conditions).toEqual(expected);
+    const count = await apiCount(expected);
+    expect(count).toBe(USERS.filter((u, i) => i % 4 >= 2 && u.attributes.city === 'Paris, France' && u.attributes.score < -5).length);
+    await expect.poll(previewCount).toBe(count);
+  });
+
+  it('deletes from the keyboard: Enter on the trash icon opens the confirmation, Escape closes it and gives focus back', async () => {
+    await page.goto(`${base}/#/segments`);
+    const trash = page.locator(`tr[data-segment="${savedId}"]`).getByRole('button', { name: /^Delete/ });
+    await trash.focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('alertdialog');
+    await dialog.waitFor();
+    expect(page.url()).toMatch(/#\/segments$/); // the row did not open
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Cancel');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => dialog.count()).toBe(0);
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toMatch(/^Delete/);
+  });
+
   it('is readable on a 390 px phone', async () => {
     const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
     await phone.addInitScript((key) => localStorage.setItem('segments.apiKey', key), KEYS.alpha);
@@ -281,6 +354,12 @@ describe.skipIf(!chromiumPath)('Segments UI in a browser', () => {
     await expect.poll(() => phone.locator('.rule').count()).toBeGreaterThan(0);
     expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await phone.screenshot({ path: join(SHOTS, 'segment-builder-390.png'), fullPage: true });
+    await phone.getByRole('button', { name: 'SQL' }).click();
+    await expect.poll(async () => (await phone.getByTestId('sql-pretty').textContent()) ?? '').toContain('FROM');
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await phone.goto(`${base}/#/users`);
+    await expect.poll(() => phone.locator('tr[data-user]').count()).toBeGreaterThan(0);
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await phone.close();
   });
 });

@@ -37,7 +37,8 @@ export interface Category {
 
 export class ApiError extends Error {
   constructor(readonly status: number, readonly code: string, message: string, readonly path?: string) {
-    super(path ? `${message} (at ${path})` : message);
+    // The API's messages usually name the path already; say where only when they do not.
+    super(path && !message.includes(path) ? `${message} (at ${path})` : message);
   }
 }
 

@@ -32,7 +32,7 @@ export function App() {
     setError(null);
     api.catalog().then((c) => setCategories(c.categories), (e: Error) => setError(e.message));
     api.segments().then((s) => setSegmentCount(s.segments.length), () => setSegmentCount(null));
-  }, [key, revision]);
+  }, [revision]); // the key and author take effect when the settings are saved
 
   const [section, id] = path;
   const tab = section === 'users' ? 'users' : section === 'imports' ? 'imports' : 'segments';

@@ -17,8 +17,12 @@ export function ActivityChart({ conditions, categories }: { conditions: Conditio
   const key = JSON.stringify(conditions);
   useEffect(() => {
     if (!picked) return;
+    let current = true;
     setSeries(null);
-    api.eventSeries({ conditions }, picked.source, picked.event, daysAgo(29), today()).then((r) => setSeries(r.series), (e: Error) => setError(e.message));
+    setError(null);
+    api.eventSeries({ conditions }, picked.source, picked.event, daysAgo(29), today())
+      .then((r) => current && setSeries(r.series), (e: Error) => current && setError(e.message));
+    return () => { current = false; };
   }, [key, choice, picked?.event]);
   if (!picked) return null;
   const max = Math.max(1, ...(series ?? []).map((b) => b.events));
@@ -46,20 +50,30 @@ export function ActivityChart({ conditions, categories }: { conditions: Conditio
   );
 }
 
+const SHOWN = 12;
+
 export function ExperienceTable({ conditions, categories }: { conditions: Conditions; categories: Category[] }) {
-  const experiences = categories.find((c) => c.type === 'experience')?.experiences?.filter((x) => x.interactions.length > 0).slice(0, 8) ?? [];
+  // Experiences with interactions (surveys without any have nothing to show here), up to SHOWN of them.
+  const all = categories.find((c) => c.type === 'experience')?.experiences?.filter((x) => x.interactions.length > 0) ?? [];
+  const experiences = all.slice(0, SHOWN);
   const [rows, setRows] = useState<Array<{ experience: string; report: ExperienceReport }> | null>(null);
+  const [error, setError] = useState<string | null>(null);
   const key = JSON.stringify(conditions);
   useEffect(() => {
     if (!experiences.length) return;
+    let current = true;
     setRows(null);
+    setError(null);
     Promise.all(experiences.map(async (x) => ({ experience: x.experience, report: await api.experienceReport({ conditions }, x.experience, daysAgo(29), today()) })))
-      .then(setRows, () => setRows([]));
+      .then((r) => current && setRows(r), (e: Error) => { if (current) { setError(e.message); setRows([]); } });
+    return () => { current = false; };
   }, [key]);
   if (!experiences.length) return null;
   return (
     <div class="card">
       <h3>Experiences among members, last 30 days</h3>
+      {error && <p class="error">{error}</p>}
+      {all.length > SHOWN && <p class="muted small">The first {SHOWN} of {all.length} experiences.</p>}
       {!rows ? <p class="muted">Loading…</p> : (
         <table class="compact">
           <thead><tr><th scope="col">Experience</th><th scope="col" class="num">Seen</th><th scope="col" class="num">Completed</th><th scope="col" class="num">Rate</th></tr></thead>

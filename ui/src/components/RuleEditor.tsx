@@ -103,6 +103,9 @@ function Comparison({ type, operators, typeOf, condition, onChange, prefix = '' 
   );
 }
 
+/** Measures of a numeric property: offered only for an event with one. */
+const PROPERTY_MEASURES: readonly string[] = ['sum', 'avg', 'min', 'max'];
+
 const WINDOWS = ['all', 'in_last', 'more_than_ago', 'between', 'before', 'after'] as const;
 const WINDOW_LABELS: Record<string, string> = { all: 'all time', in_last: 'in the last', more_than_ago: 'more than … ago', between: 'between', before: 'before', after: 'after' };
 
@@ -134,7 +137,8 @@ function EventFields({ condition, category, onChange }: { condition: Condition; 
           ? { measure: m, window: undefined, operator: 'in_last', value: { amount: 30, unit: 'days' } }
           : { measure: m, operator: isTime ? 'gte' : comparison.operator, value: isTime ? 1 : comparison.value });
       }}>
-        {MEASURES.map((m) => <option value={m}>{MEASURE_LABELS[m]}</option>)}
+        {MEASURES.filter((m) => !PROPERTY_MEASURES.includes(m) || numeric.length > 0 || m === measureName)
+          .map((m) => <option value={m}>{MEASURE_LABELS[m]}</option>)}
       </select>
       {['sum', 'avg', 'min', 'max'].includes(measureName) && (
         <select aria-label="Measured property" value={measureProperty} onChange={(e) => onChange({ measure: { [measureName]: e.currentTarget.value } })}>
@@ -142,7 +146,8 @@ function EventFields({ condition, category, onChange }: { condition: Condition; 
           {numeric.map((p) => <option value={p.key}>{p.key}</option>)}
         </select>
       )}
-      <Comparison type={type} operators={operators} condition={comparison} onChange={onChange} />
+      {/* The comparison is sent whole: a value alone would leave the default operator implicit. */}
+      <Comparison type={type} operators={operators} condition={comparison} onChange={(patch) => onChange({ ...comparison, ...patch })} />
       {!isTime && (
         <span class="window">
           <select aria-label="Window" value={windowKind} onChange={(e) => {
@@ -200,7 +205,7 @@ function ExperienceFields({ condition, category, onChange }: { condition: Condit
   const base = { experience: condition.experience, ...(within ? { within } : {}) };
   return (
     <>
-      <select aria-label="Experience" value={String(condition.experience)} onChange={(e) => onChange({ type: 'experience', experience: e.currentTarget.value, interaction: 'seen' })}>
+      <select aria-label="Experience" value={String(condition.experience)} onChange={(e) => onChange({ type: 'experience', experience: e.currentTarget.value, interaction: 'seen', ...(within ? { within } : {}) })}>
         {!experience && <option value={String(condition.experience)}>{String(condition.experience)}</option>}
         {experiences.map((x) => <option value={x.experience}>{x.experience}</option>)}
       </select>

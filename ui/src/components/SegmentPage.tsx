@@ -17,10 +17,17 @@ import { SqlInspector } from './SqlInspector.js';
 
 interface Draft { name: string; description: string; badge: BadgeValue; conditions: string }
 
+const NEW_NAME = 'New segment';
+
+/** A badge with its fields in one order and unset ones dropped, so two equal badges compare equal. */
+function normalBadge(b: BadgeValue | undefined): BadgeValue {
+  return { ...(b?.icon ? { icon: b.icon } : {}), ...(b?.label ? { label: b.label } : {}), ...(b?.color && b.color !== 'indigo' ? { color: b.color } : {}) };
+}
+
 export function SegmentPage({ id, categories, onSaved }: { id: string | null; categories: Category[]; onSaved: () => void }) {
   const [saved, setSaved] = useState<Segment | null>(null);
   const [loading, setLoading] = useState(id !== null);
-  const [name, setName] = useState('New segment');
+  const [name, setName] = useState(NEW_NAME);
   const [description, setDescription] = useState('');
   const [badge, setBadge] = useState<BadgeValue>({});
   const [root, setRoot] = useState<T.Group>(T.emptyRoot());
@@ -31,13 +38,14 @@ export function SegmentPage({ id, categories, onSaved }: { id: string | null; ca
   const [showSql, setShowSql] = useState(false);
 
   const conditions = useMemo(() => T.toConditions(root), [root]);
-  const current: Draft = { name, description, badge, conditions: JSON.stringify(conditions) };
-  const original: Draft | null = saved
-    ? { name: saved.name, description: saved.description, badge: saved.badge, conditions: JSON.stringify(T.toConditions(T.fromConditions(saved.conditions))) }
-    : null;
-  const changed = !original || JSON.stringify(current) !== JSON.stringify(original);
+  const current: Draft = { name: name.trim(), description, badge: normalBadge(badge), conditions: JSON.stringify(conditions) };
+  // A new segment starts from the empty draft; a saved one from what was saved (normalized the same way).
+  const original: Draft = saved
+    ? { name: saved.name, description: saved.description, badge: normalBadge(saved.badge), conditions: JSON.stringify(T.toConditions(T.fromConditions(saved.conditions))) }
+    : { name: NEW_NAME, description: '', badge: {}, conditions: JSON.stringify(T.toConditions(T.emptyRoot())) };
+  const changed = JSON.stringify(current) !== JSON.stringify(original);
   const isApplied = applied !== null && JSON.stringify(applied) === current.conditions;
-  const canSave = changed && isApplied && name.trim() !== '' && busy === null;
+  const canSave = changed && isApplied && current.name !== '' && busy === null;
 
   const apply = async (tree: Conditions = conditions) => {
     setBusy('apply');
@@ -75,7 +83,7 @@ export function SegmentPage({ id, categories, onSaved }: { id: string | null; ca
     setError(null);
     try {
       const author = settings.author || undefined;
-      const body = { name: name.trim(), description, badge, conditions, author };
+      const body = { name: name.trim(), description, badge: normalBadge(badge), conditions, author };
       const result = saved ? await api.updateSegment(saved.id, { ...body, version: saved.version }) : await api.createSegment(body);
       setSaved(result);
       onSaved();
@@ -117,7 +125,7 @@ export function SegmentPage({ id, categories, onSaved }: { id: string | null; ca
           {saved && <button type="button" class="secondary" onClick={duplicate} disabled={busy !== null}>Duplicate</button>}
           <button type="button" class="secondary" onClick={() => setShowSql(!showSql)} aria-expanded={showSql}>SQL</button>
           <button type="button" class="primary" onClick={save} disabled={!canSave}
-            title={!changed ? 'Nothing changed' : !isApplied ? 'Apply the conditions first' : ''}>{busy === 'save' ? 'Saving…' : 'Save'}</button>
+            title={!changed ? 'Nothing changed' : !isApplied ? 'Apply the conditions first' : current.name === '' ? 'Name the segment' : ''}>{busy === 'save' ? 'Saving…' : 'Save'}</button>
         </div>
       </div>
       {error && <p class="error" role="alert">{error}</p>}

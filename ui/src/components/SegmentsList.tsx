@@ -9,6 +9,7 @@ import { api, type SegmentSummary } from '../api.js';
 import { count, day } from '../format.js';
 import { Badge } from './Badge.js';
 import { navigate } from './App.js';
+import { useDialog } from './dialog.js';
 
 export function SegmentsList({ revision, onChanged }: { revision: number; onChanged: () => void }) {
   const [segments, setSegments] = useState<SegmentSummary[] | null>(null);
@@ -36,7 +37,7 @@ export function SegmentsList({ revision, onChanged }: { revision: number; onChan
             <thead><tr><th scope="col">Name</th><th scope="col" class="num">Audience</th><th scope="col">Created</th><th scope="col">Last updated</th><th><span class="sr-only">Actions</span></th></tr></thead>
             <tbody>
               {segments.map((s) => (
-                <tr class="clickable" tabIndex={0} data-segment={s.id} onClick={() => navigate(`/segments/${s.id}`)} onKeyDown={(e) => e.key === 'Enter' && navigate(`/segments/${s.id}`)}>
+                <tr class="clickable" tabIndex={0} data-segment={s.id} onClick={() => navigate(`/segments/${s.id}`)} onKeyDown={(e) => e.key === 'Enter' && e.target === e.currentTarget && navigate(`/segments/${s.id}`)}>
                   <td>
                     <div class="name-cell"><Badge badge={s.badge} /><div><a href={`#/segments/${s.id}`} class="segment-name">{s.name}</a>{s.description && <div class="muted small">{s.description}</div>}</div></div>
                   </td>
@@ -60,6 +61,7 @@ export function SegmentsList({ revision, onChanged }: { revision: number; onChan
 function ConfirmDelete({ segment, onClose }: { segment: SegmentSummary; onClose: (deleted: boolean) => void }) {
   const [users, setUsers] = useState<Array<{ id: string; name: string }> | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const dialog = useDialog<HTMLDivElement>(() => onClose(false));
   useEffect(() => {
     api.segment(segment.id).then((s) => setUsers(s.referenced_by ?? []), (e: Error) => setError(e.message));
   }, [segment.id]);
@@ -73,8 +75,7 @@ function ConfirmDelete({ segment, onClose }: { segment: SegmentSummary; onClose:
   };
   return (
     <div class="modal-backdrop" onClick={() => onClose(false)}>
-      <div class="modal" role="alertdialog" aria-modal="true" aria-labelledby="delete-title" onClick={(e) => e.stopPropagation()}
-        onKeyDown={(e) => e.key === 'Escape' && onClose(false)}>
+      <div class="modal" role="alertdialog" aria-modal="true" aria-labelledby="delete-title" ref={dialog} tabIndex={-1} onClick={(e) => e.stopPropagation()}>
         <h3 id="delete-title">Delete “{segment.name}”?</h3>
         {users === null ? <p class="muted">Checking which segments use it…</p> : users.length === 0 ? (
           <p>No other segment uses it. This cannot be undone.</p>
@@ -86,7 +87,7 @@ function ConfirmDelete({ segment, onClose }: { segment: SegmentSummary; onClose:
         )}
         {error && <p class="error" role="alert">{error}</p>}
         <div class="actions">
-          <button type="button" class="secondary" onClick={() => onClose(false)} autoFocus>Cancel</button>
+          <button type="button" class="secondary" onClick={() => onClose(false)} data-autofocus>Cancel</button>
           <button type="button" class="danger" disabled={users === null} onClick={remove}>{users?.length ? 'Delete anyway' : 'Delete'}</button>
         </div>
       </div>

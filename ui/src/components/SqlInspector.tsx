@@ -9,8 +9,13 @@ export function SqlInspector({ conditions }: { conditions: Conditions }) {
   const [copied, setCopied] = useState<string | null>(null);
   const key = JSON.stringify(conditions);
   useEffect(() => {
+    // Conditions change as the builder is edited: a late answer for older ones is dropped.
+    let current = true;
     setError(null);
-    api.sql(conditions, kind).then(setReport, (e: Error) => setError(e.message));
+    const timer = setTimeout(() => {
+      api.sql(conditions, kind).then((r) => current && setReport(r), (e: Error) => current && setError(e.message));
+    }, 250);
+    return () => { current = false; clearTimeout(timer); };
   }, [key, kind]);
   const copy = async (label: string, text: string) => {
     try { await navigator.clipboard.writeText(text); setCopied(label); } catch { setCopied(null); }

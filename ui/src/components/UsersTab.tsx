@@ -9,6 +9,7 @@ import * as T from '../tree.js';
 import { cell, count, day } from '../format.js';
 import { Builder } from './Builder.js';
 import { UsersTable } from './UsersTable.js';
+import { useDialog } from './dialog.js';
 
 const PAGE = 25;
 
@@ -25,9 +26,10 @@ export function UsersTab({ categories }: { categories: Category[] }) {
 
   useEffect(() => {
     setError(null);
-    api.users(filter, { limit: PAGE, sort, cursor }).then(setPage, (e: Error) => setError(e.message));
+    api.users(filter, { limit: PAGE, sort, cursor }).then(setPage, (e: Error) => { setError(e.message); setPage({ users: [], next_cursor: null }); });
   }, [JSON.stringify(filter), sort.by, sort.order, cursor]);
   useEffect(() => {
+    setTotal(null);
     api.count(filter).then((c) => setTotal(c.count), () => setTotal(null));
   }, [JSON.stringify(filter)]);
 
@@ -51,7 +53,7 @@ export function UsersTab({ categories }: { categories: Category[] }) {
         </div>
         {page ? <UsersTable users={page.users} sort={sort} onSort={(s) => { setSort(s); setCursors([undefined]); }} onOpen={(u) => setOpen(u.id)} /> : <p class="muted">Loading…</p>}
       </div>
-      {open && <UserPanel id={open} onClose={() => setOpen(null)} />}
+      {open && <UserPanel key={open} id={open} onClose={() => setOpen(null)} />}
     </section>
   );
 }
@@ -61,6 +63,7 @@ function UserPanel({ id, onClose }: { id: string; onClose: () => void }) {
   const [events, setEvents] = useState<UserEvents['events'] | null>(null);
   const [segments, setSegments] = useState<SegmentSummary[]>([]);
   const [error, setError] = useState<string | null>(null);
+  const panel = useDialog<HTMLElement>(onClose, { trap: false });
   useEffect(() => {
     setUser(null);
     setEvents(null);
@@ -71,8 +74,8 @@ function UserPanel({ id, onClose }: { id: string; onClose: () => void }) {
   const names = new Map(segments.map((s) => [s.id, s.name]));
   const native = user ? (['name', 'email', 'language', 'created_at', 'first_seen_at', 'last_activity_at', 'sessions', 'tags'] as const) : [];
   return (
-    <aside class="side-panel" role="dialog" aria-label={`User ${id}`} onKeyDown={(e) => e.key === 'Escape' && onClose()}>
-      <div class="card-head"><h3>{id}</h3><button type="button" class="icon" aria-label="Close" onClick={onClose} autoFocus>×</button></div>
+    <aside class="side-panel" role="dialog" aria-label={`User ${id}`} ref={panel} tabIndex={-1}>
+      <div class="card-head"><h3>{id}</h3><button type="button" class="icon" aria-label="Close" onClick={onClose} data-autofocus>×</button></div>
       {error && <p class="error">{error}</p>}
       {!user ? <p class="muted">Loading…</p> : (
         <>

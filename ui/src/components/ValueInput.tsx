@@ -1,5 +1,5 @@
 /** The value of a condition, with the input its operator takes (SPEC §3.2). */
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { UNITS, type ValueShape } from '../fields.js';
 
 interface Props { shape: ValueShape; value: unknown; onChange: (value: unknown) => void; label?: string }
@@ -13,14 +13,14 @@ export function ValueInput({ shape, value, onChange, label = 'Value' }: Props) {
     case 'texts':
       return <Chips label={label} values={Array.isArray(value) ? value.map(String) : []} onChange={onChange} />;
     case 'number':
-      return <input class="value number" type="number" step="any" aria-label={label} value={numberText(value)} onInput={(e) => onChange(toNumber(e.currentTarget.value))} />;
+      return <NumberInput label={label} value={value} onChange={onChange} />;
     case 'range': {
       const [lo, hi] = Array.isArray(value) ? value : [0, 0];
       return (
         <span class="pair">
-          <input class="value number" type="number" step="any" aria-label={`${label}: from`} value={numberText(lo)} onInput={(e) => onChange([toNumber(e.currentTarget.value), hi])} />
+          <NumberInput label={`${label}: from`} value={lo} onChange={(n) => onChange([n, hi])} />
           <span>and</span>
-          <input class="value number" type="number" step="any" aria-label={`${label}: to`} value={numberText(hi)} onInput={(e) => onChange([lo, toNumber(e.currentTarget.value)])} />
+          <NumberInput label={`${label}: to`} value={hi} onChange={(n) => onChange([lo, n])} />
         </span>
       );
     }
@@ -40,7 +40,7 @@ export function ValueInput({ shape, value, onChange, label = 'Value' }: Props) {
       const d = (value ?? { amount: 30, unit: 'days' }) as { amount: number; unit: string };
       return (
         <span class="pair">
-          <input class="value number" type="number" min="0" aria-label={`${label}: amount`} value={numberText(d.amount)} onInput={(e) => onChange({ ...d, amount: toNumber(e.currentTarget.value) })} />
+          <NumberInput label={`${label}: amount`} value={d.amount} integer onChange={(amount) => onChange({ ...d, amount })} />
           <select aria-label={`${label}: unit`} value={d.unit} onChange={(e) => onChange({ ...d, unit: e.currentTarget.value })}>
             {UNITS.map((u) => <option value={u}>{u}</option>)}
           </select>
@@ -50,7 +50,27 @@ export function ValueInput({ shape, value, onChange, label = 'Value' }: Props) {
   }
 }
 
-/** Multi-value chips: type and press Enter (or a comma) to add, Backspace on an empty input or × to remove. */
+/**
+ * A number as typed: the text is kept while it is not a number yet ("", "-", "1e"), and only a
+ * finite number (an integer where one is required) reaches the condition.
+ */
+function NumberInput({ value, onChange, label, integer = false }: { value: unknown; onChange: (n: number) => void; label: string; integer?: boolean }) {
+  const [text, setText] = useState(numberText(value));
+  useEffect(() => {
+    if (Number(text) !== value || text.trim() === '') setText(numberText(value));
+  }, [value]);
+  return (
+    <input class="value number" type="number" step={integer ? '1' : 'any'} min={integer ? '0' : undefined} aria-label={label} value={text}
+      onInput={(e) => {
+        const next = e.currentTarget.value;
+        setText(next);
+        const n = Number(next);
+        if (next.trim() !== '' && Number.isFinite(n) && (!integer || (Number.isInteger(n) && n >= 0))) onChange(n);
+      }} />
+  );
+}
+
+/** Multi-value chips: type and press Enter to add (a value may hold commas), Backspace on an empty input or × to remove. */
 function Chips({ values, onChange, label }: { values: string[]; onChange: (v: string[]) => void; label: string }) {
   const [draft, setDraft] = useState('');
   const add = () => {
@@ -67,7 +87,7 @@ function Chips({ values, onChange, label }: { values: string[]; onChange: (v: st
         onInput={(e) => setDraft(e.currentTarget.value)}
         onBlur={add}
         onKeyDown={(e) => {
-          if (e.key === 'Enter' || e.key === ',') { e.preventDefault(); add(); }
+          if (e.key === 'Enter') { e.preventDefault(); add(); }
           else if (e.key === 'Backspace' && draft === '' && values.length) onChange(values.slice(0, -1));
         }} />
     </span>
@@ -75,5 +95,4 @@ function Chips({ values, onChange, label }: { values: string[]; onChange: (v: st
 }
 
 const numberText = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? String(v) : '');
-const toNumber = (text: string) => (text === '' ? 0 : Number(text));
 const dateText = (v: unknown) => (typeof v === 'string' ? v.slice(0, 10) : '');
