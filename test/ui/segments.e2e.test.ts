@@ -219,6 +219,8 @@ describe.skipIf(!chromiumPath)('Segments UI in a browser', () => {
     const user = await call(app, 'POST', '/v1/segments', { name: 'Reachable pros', conditions: { op: 'and', conditions: [{ type: 'segment', segment: savedId, operator: 'in' }] } });
     expect(user.status).toBe(201);
     await page.goto(`${base}/#/segments`);
+    await page.reload(); // the page was already on the list: load it again to see the segment made through the API
+    await expect.poll(() => page.locator('tr[data-segment]').count()).toBe(2);
     const row = page.locator(`tr[data-segment="${savedId}"]`);
     await row.hover();
     await row.getByRole('button', { name: /^Delete/ }).click();
@@ -343,6 +345,11 @@ describe.skipIf(!chromiumPath)('Segments UI in a browser', () => {
   });
 
   it('is readable on a 390 px phone', async () => {
+    // The list as the session left it, at 1280 px, for the screenshots.
+    await page.goto(`${base}/#/segments`);
+    await page.reload();
+    await expect.poll(() => page.locator('tr[data-segment]').count()).toBe(3);
+    await shot('segments-list');
     const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
     await phone.addInitScript((key) => localStorage.setItem('segments.apiKey', key), KEYS.alpha);
     await phone.goto(`${base}/#/segments`);
