@@ -26,6 +26,11 @@ export interface Behaviour {
   readonly holdsWithoutRows: boolean;
   /** Whether it reads event properties (JSON subcolumns: costly to read for rows it does not look at). */
   readonly readsProperties?: boolean;
+  /**
+   * When the condition only asks whether the user has any of `rows` ("performed", "did not
+   * perform", seen / not_seen, answered / not_answered): a set of users, no per-user measure.
+   */
+  readonly existence?: 'exists' | 'absent';
 }
 
 export type LeafSql = { readonly kind: 'profile'; readonly predicate: Sql } | ({ readonly kind: 'behaviour' } & Behaviour);
@@ -82,7 +87,19 @@ function event(leaf: EventCondition, nowMs: number): Behaviour {
   if (leaf.window) filters.push(inRange(sql.raw('timestamp'), windowRange(leaf.window, nowMs)));
   const rows = join(filters, ' AND ');
   const readsProperties = leaf.where.length > 0 || ['sum', 'avg', 'min', 'max'].includes(leaf.measure.kind);
-  return { ...eventMeasure(leaf, rows, nowMs), readsProperties };
+  return { ...eventMeasure(leaf, rows, nowMs), readsProperties, existence: leaf.measure.kind === 'count' ? countExistence(leaf.comparison) : undefined };
+}
+
+/** Whether a comparison of a count holds exactly for counts ≥ 1 ("exists") or exactly for 0 ("absent"). */
+function countExistence(c: Comparison): 'exists' | 'absent' | undefined {
+  if (c.type !== 'number') return undefined;
+  const at = (n: number) => numberHolds(c, n);
+  // Counts are whole numbers: what holds at 0 and 1 holds everywhere when the comparison is one
+  // of these one-sided forms (between is two-sided, so only [≤ 0, ≥ big] could qualify: left out).
+  if (c.operator === 'between') return undefined;
+  if (!at(0) && at(1) && (c.operator === 'gte' || c.operator === 'gt' || c.operator === 'neq')) return 'exists';
+  if (at(0) && !at(1) && (c.operator === 'eq' || c.operator === 'lt' || c.operator === 'lte')) return 'absent';
+  return undefined;
 }
 
 function eventMeasure(leaf: EventCondition, rows: Sql, nowMs: number): Behaviour {
@@ -122,7 +139,7 @@ function experience(leaf: ExperienceCondition, nowMs: number): Behaviour {
   const filters = [sql`experience = ${param(leaf.experience, 'String')}`, sql`interaction = ${param(interaction, 'String')}`];
   if (leaf.within) filters.push(inRange(sql.raw('timestamp'), inLast(leaf.within, nowMs)));
   const rows = join(filters, ' AND ');
-  return measured('interactions', rows, [sql`countIf(${rows})`], ([n]) => (negative ? sql`NOT ${present(n!)}` : present(n!)), negative);
+  return { ...measured('interactions', rows, [sql`countIf(${rows})`], ([n]) => (negative ? sql`NOT ${present(n!)}` : present(n!)), negative), existence: negative ? 'absent' : 'exists' };
 }
 
 function answer(leaf: AnswerCondition, nowMs: number): Behaviour {
@@ -132,7 +149,7 @@ function answer(leaf: AnswerCondition, nowMs: number): Behaviour {
   const spec = leaf.answer;
   if (spec.operator !== 'compare') {
     const answered = spec.operator === 'answered';
-    return measured('answers', rows, [sql`countIf(${rows})`], ([n]) => (answered ? present(n!) : sql`NOT ${present(n!)}`), !answered);
+    return { ...measured('answers', rows, [sql`countIf(${rows})`], ([n]) => (answered ? present(n!) : sql`NOT ${present(n!)}`), !answered), existence: answered ? 'exists' : 'absent' };
   }
   // The latest answer, carried through argMax only as the type the comparison reads: reading the
   // Dynamic value whole is ~20× slower, and a tuple as argMax's value or key ~3× slower than plain

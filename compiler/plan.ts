@@ -1,7 +1,11 @@
 /**
  * The plan: how normalized trees are evaluated over the project's users.
  *
- * - `single_pass` (default): every behavioural condition is an aggregate
+ * - `single_pass` (default): a condition that only asks whether the user has
+ *   any such row ("performed", "did not perform", seen, answered…) is a set
+ *   of users built from those rows (`xxh3_128(u.id) [NOT] IN (…)`), computed
+ *   in the users scan like a profile condition. Every other behavioural
+ *   condition is an aggregate
  *   column of one `GROUP BY user` pass per table (events, interactions,
  *   answers; events conditions that read properties get a pass of their own
  *   rows), each pass reading only the rows some condition looks at; the
@@ -17,7 +21,7 @@
  * Either way the universe is `users FINAL` of one project: only users that
  * exist can be members, and every table read is filtered by the project.
  */
-import { leafSql, USERS_ALIAS, type Behaviour, type BehaviourTable } from './leaves.js';
+import { leafSql, USERS_ALIAS, type Behaviour, type BehaviourTable, type LeafSql } from './leaves.js';
 import type { PlannedGroup, PlannedNode } from './normalize.js';
 import { compileSql, join, param, sql, type Sql } from './sql.js';
 
@@ -71,7 +75,26 @@ export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptio
   };
   const passes = new Map<string, Pass>();
 
+  // A condition that only asks whether the user has any such row is a set of users (built from
+  // those rows alone: no GROUP BY, no join), a predicate on the user like a profile condition.
+  // Not for one user's membership, where each set would cost a granule per part.
+  const asSet = (b: Behaviour) => strategy === 'single_pass' && userId === undefined && b.existence !== undefined;
+  const leaves = new Map<PlannedNode, LeafSql>();
+  const leafOf = (node: PlannedNode): LeafSql => {
+    let leaf = leaves.get(node);
+    if (!leaf) leaves.set(node, (leaf = leafSql(node as Parameters<typeof leafSql>[0], nowMs)));
+    return leaf;
+  };
+  const needsPass = (node: PlannedNode): boolean => (node.kind === 'group'
+    ? node.conditions.some(needsPass)
+    : isBehaviour(node) && !asSet(leafOf(node) as Behaviour));
+
   const behaviour = (b: Behaviour, path: string): Sql => {
+    if (asSet(b)) {
+      const set = sql`xxh3_128(${sql.raw(USERS_ALIAS)}.id) ${sql.raw(b.existence === 'absent' ? 'NOT IN' : 'IN')} (
+        SELECT xxh3_128(user_id) FROM ${sql.raw(b.table)} WHERE ${scope()} AND ${b.rows})`;
+      return profile(set, path);
+    }
     if (strategy === 'naive') {
       const test = b.holdsWithoutRows ? sql`NOT (${b.test(b.aggregates)})` : b.test(b.aggregates);
       return sql`${comment(path)}${sql.raw(USERS_ALIAS)}.id ${sql.raw(b.holdsWithoutRows ? 'NOT IN' : 'IN')} (
@@ -83,7 +106,7 @@ export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptio
     const key = b.readsProperties && userId === undefined ? `${b.table}\0${fingerprint(b.rows)}` : b.table;
     let pass = passes.get(key);
     if (!pass) {
-      const n = passes.size;
+      const n = [...passes.values()].filter((p) => p.table === b.table).length;
       pass = { table: b.table, cte: `${MEASURES[b.table].cte}${n ? `_${n}` : ''}`, alias: `${MEASURES[b.table].alias}${n ? n : ''}`, rows: new Map(), columns: [], named: new Map() };
       passes.set(key, pass);
     }
@@ -109,14 +132,14 @@ export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptio
       const combined = parts.length === 0 ? sql`true` : parts.length === 1 ? parts[0]! : sql`(${join(parts, node.op === 'and' ? '\nAND ' : '\nOR ')})`;
       return node.negate ? sql`NOT ${combined}` : combined;
     }
-    const leaf = leafSql(node, nowMs);
+    const leaf = leafOf(node);
     return leaf.kind === 'profile' ? profile(leaf.predicate, node.path) : behaviour(leaf, node.path);
   };
 
   // Profile predicates are computed in the users scan itself (they read JSON subcolumns, which a
   // join would otherwise carry whole), and only their results travel through the joins.
   const profiles = new Map<string, { name: string; predicate: Sql; path: string }>();
-  const joins = strategy === 'single_pass' && trees.some(hasBehaviour);
+  const joins = strategy === 'single_pass' && trees.some(needsPass);
   const profile = (predicate: Sql, path: string): Sql => {
     if (strategy === 'naive') {
       // Each condition its own subquery, profile conditions included: the baseline the planner is measured against.
@@ -164,8 +187,8 @@ export function planAudience(tree: PlannedGroup, options: PlanOptions): Audience
   return planAudiences([tree], options);
 }
 
-function hasBehaviour(node: PlannedNode): boolean {
-  return node.kind === 'group' ? node.conditions.some(hasBehaviour) : node.kind === 'event' || node.kind === 'experience' || node.kind === 'answer';
+function isBehaviour(node: PlannedNode): boolean {
+  return node.kind === 'event' || node.kind === 'experience' || node.kind === 'answer';
 }
 
 /** Two fragments with the same SQL and values are the same aggregate or filter. */

@@ -32,44 +32,13 @@ WITH
     GROUP BY
       user_key
   ),
-  event_measures_1 AS (
-    SELECT
-      xxh3_128 (user_id) AS user_key,
-      /* /conditions/1 */
-      countIf (
-        source = {p0:String}
-        AND event = {p7:String}
-      ) AS m0,
-      /* /conditions/4/conditions/0 */
-      uniqExactIf (
-        toDate32(timestamp),
-        source = {p0:String}
-        AND event = {p8:String}
-      ) AS m1
-    FROM
-      events
-    WHERE
-      project = {p6:String}
-      AND (
-        (
-          source = {p0:String}
-          AND event = {p7:String}
-        )
-        OR (
-          source = {p0:String}
-          AND event = {p8:String}
-        )
-      )
-    GROUP BY
-      user_key
-  ),
-  answer_measures_2 AS (
+  answer_measures AS (
     SELECT
       xxh3_128 (user_id) AS user_key,
       /* /conditions/2/conditions/0 */
       countIf (
-        experience = {p9:String}
-        AND step = {p10:String}
+        experience = {p7:String}
+        AND step = {p8:String}
       ) AS m0,
       /* /conditions/2/conditions/0 */
       argMaxIf (
@@ -102,8 +71,8 @@ WITH
             )
           )
         ),
-        experience = {p9:String}
-        AND step = {p10:String}
+        experience = {p7:String}
+        AND step = {p8:String}
       ) AS m1,
       /* /conditions/2/conditions/0 */
       argMaxIf (
@@ -136,8 +105,8 @@ WITH
             )
           )
         ),
-        experience = {p9:String}
-        AND step = {p10:String}
+        experience = {p7:String}
+        AND step = {p8:String}
       ) AS m2
     FROM
       answers
@@ -145,33 +114,30 @@ WITH
       project = {p6:String}
       AND (
         (
-          experience = {p9:String}
-          AND step = {p10:String}
+          experience = {p7:String}
+          AND step = {p8:String}
         )
       )
     GROUP BY
       user_key
   ),
-  experience_measures_3 AS (
+  event_measures_1 AS (
     SELECT
       xxh3_128 (user_id) AS user_key,
-      /* /conditions/2/conditions/1 */
-      countIf (
-        experience = {p11:String}
-        AND interaction = {p12:String}
-        AND timestamp >= {p13:DateTime64(3, 'UTC')}
-        AND timestamp <= {p5:DateTime64(3, 'UTC')}
+      /* /conditions/4/conditions/0 */
+      uniqExactIf (
+        toDate32(timestamp),
+        source = {p0:String}
+        AND event = {p9:String}
       ) AS m0
     FROM
-      interactions
+      events
     WHERE
       project = {p6:String}
       AND (
         (
-          experience = {p11:String}
-          AND interaction = {p12:String}
-          AND timestamp >= {p13:DateTime64(3, 'UTC')}
-          AND timestamp <= {p5:DateTime64(3, 'UTC')}
+          source = {p0:String}
+          AND event = {p9:String}
         )
       )
     GROUP BY
@@ -184,6 +150,30 @@ FROM
     SELECT
       id,
       xxh3_128 (u.id) AS user_key,
+      /* /conditions/1 */
+      xxh3_128 (u.id) NOT IN (
+        SELECT
+          xxh3_128 (user_id)
+        FROM
+          events
+        WHERE
+          project = {p6:String}
+          AND source = {p0:String}
+          AND event = {p10:String}
+      ) AS c0,
+      /* /conditions/2/conditions/1 */
+      xxh3_128 (u.id) IN (
+        SELECT
+          xxh3_128 (user_id)
+        FROM
+          interactions
+        WHERE
+          project = {p6:String}
+          AND experience = {p11:String}
+          AND interaction = {p12:String}
+          AND timestamp >= {p13:DateTime64(3, 'UTC')}
+          AND timestamp <= {p5:DateTime64(3, 'UTC')}
+      ) AS c1,
       /* /conditions/3 */
       ifNull(
         has(
@@ -191,16 +181,15 @@ FROM
           dynamicElement(u.traits.{p15:Identifier}, 'String')
         ),
         false
-      ) AS c0
+      ) AS c2
     FROM
       users AS u FINAL
     WHERE
       u.project = {p6:String}
   ) AS u
   LEFT JOIN event_measures AS e ON e.user_key = u.user_key
+  LEFT JOIN answer_measures AS a ON a.user_key = u.user_key
   LEFT JOIN event_measures_1 AS e1 ON e1.user_key = u.user_key
-  LEFT JOIN answer_measures_2 AS a2 ON a2.user_key = u.user_key
-  LEFT JOIN experience_measures_3 AS x3 ON x3.user_key = u.user_key
 WHERE
   true
   AND (
@@ -211,27 +200,22 @@ WHERE
         false
       )
     )
-    AND /* /conditions/1 */ (
-      ifNull(
-        ifNull(toFloat64(e1.m0), 0) = {p17:Float64},
-        false
-      )
-    )
+    AND /* /conditions/1 */ u.c0
     AND (
       /* /conditions/2/conditions/0 */
       (
-        ifNull(a2.m0, 0) > 0
-        AND ifNull(if(a2.m2, NULL, a2.m1) >= {p18:Float64}, false)
+        ifNull(a.m0, 0) > 0
+        AND ifNull(if(a.m2, NULL, a.m1) >= {p17:Float64}, false)
       )
-      OR /* /conditions/2/conditions/1 */ (ifNull(x3.m0, 0) > 0)
+      OR /* /conditions/2/conditions/1 */ u.c1
     )
-    AND /* /conditions/3 */ u.c0
+    AND /* /conditions/3 */ u.c2
     AND /* /conditions/4/conditions/0 */ (
       ifNull(
-        ifNull(toFloat64(e1.m1), 0) < {p19:Float64},
+        ifNull(toFloat64(e1.m0), 0) < {p18:Float64},
         false
       )
     )
   )
 
--- params: {"p0":"api","p1":"purchase","p2":"plan","p3":"pro","p4":"2026-05-16 12:00:00.000","p5":"2026-06-15 12:00:00.000","p6":"demo","p7":"account_deleted","p8":"login","p9":"nps_q1","p10":"score","p11":"tour_1","p12":"completed","p13":"2026-03-15 12:00:00.000","p14":["Paris","Lyon"],"p15":"address%2Ecity","p16":3,"p17":0,"p18":9,"p19":20}
+-- params: {"p0":"api","p1":"purchase","p2":"plan","p3":"pro","p4":"2026-05-16 12:00:00.000","p5":"2026-06-15 12:00:00.000","p6":"demo","p7":"nps_q1","p8":"score","p9":"login","p10":"account_deleted","p11":"tour_1","p12":"completed","p13":"2026-03-15 12:00:00.000","p14":["Paris","Lyon"],"p15":"address%2Ecity","p16":3,"p17":9,"p18":20}

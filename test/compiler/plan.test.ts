@@ -1,0 +1,62 @@
+/**
+ * The planner's choices by shape (compiler/plan.ts), read from the SQL it emits:
+ * existence conditions as sets of users, measures in per-table passes, and one
+ * pass per table for one user's membership. Correctness of every shape is the
+ * differential suite's; this pins down which plan each shape gets.
+ */
+import { describe, expect, it } from 'vitest';
+import { compileAudience, compileMembership, prepare } from '../../compiler/index.js';
+
+const context = { project: 'p', now: new Date('2026-03-31T12:00:00Z'), resolveSegment: () => undefined };
+const sqlOf = (...conditions: object[]) => compileAudience({ op: 'and', conditions }, context, { kind: 'count' }).sql;
+const event = (rest: object = {}) => ({ type: 'event', source: 'api', event: 'login', ...rest });
+const sets = (text: string) => text.match(/xxh3_128\(u\.id\) (NOT )?IN \(/g) ?? [];
+
+describe('plan by shape', () => {
+  it('"performed" and "did not perform" are sets of users: no GROUP BY, no join', () => {
+    for (const condition of [event(), event({ operator: 'gte', value: 1 }), event({ operator: 'gt', value: 0 }), event({ operator: 'neq', value: 0 })]) {
+      const text = sqlOf(condition);
+      expect(sets(text), JSON.stringify(condition)).toEqual(['xxh3_128(u.id) IN (']);
+      expect(text).not.toMatch(/JOIN|GROUP BY/);
+    }
+    for (const condition of [event({ operator: 'eq', value: 0 }), event({ operator: 'lt', value: 1 }), event({ operator: 'lte', value: 0 })]) {
+      expect(sets(sqlOf(condition)), JSON.stringify(condition)).toEqual(['xxh3_128(u.id) NOT IN (']);
+    }
+  });
+
+  it('seen / not_seen and answered / not_answered are sets too', () => {
+    const text = sqlOf(
+      { type: 'experience', experience: 'tour', interaction: 'seen' },
+      { type: 'experience', experience: 'tour', interaction: 'not_completed', within: { amount: 7, unit: 'days' } },
+      { type: 'answer', experience: 'nps', step: 'score', operator: 'not_answered' },
+    );
+    expect(sets(text)).toEqual(['xxh3_128(u.id) IN (', 'xxh3_128(u.id) NOT IN (', 'xxh3_128(u.id) NOT IN (']);
+    expect(text).not.toMatch(/JOIN/);
+  });
+
+  it('a measure needs a per-user pass: counts other than ≥ 1 / = 0, sums, first times, latest answers', () => {
+    for (const condition of [
+      event({ operator: 'gte', value: 2 }), event({ operator: 'between', value: [0, 3] }), event({ measure: 'distinct_days', operator: 'gte', value: 1 }),
+      event({ measure: { sum: 'amount' }, operator: 'gt', value: 0 }), event({ measure: 'first_time', operator: 'in_last', value: { amount: 3, unit: 'days' } }),
+      { type: 'answer', experience: 'nps', step: 'score', operator: 'gte', value: 9 },
+    ]) {
+      const text = sqlOf(condition);
+      expect(text, JSON.stringify(condition)).toMatch(/LEFT JOIN \w+_measures AS \w+ ON \w+\.user_key = u\.user_key/);
+      expect(sets(text)).toEqual([]);
+    }
+  });
+
+  it('sets and passes mix in one tree; profile and set predicates are computed in the users scan', () => {
+    const text = sqlOf(event(), event({ event: 'purchase', operator: 'gte', value: 3 }), { type: 'attribute', attribute: 'email', operator: 'is_not_empty' });
+    expect(sets(text)).toHaveLength(1);
+    expect(text).toMatch(/xxh3_128\(u\.id\) IN \([\s\S]*\) AS c\d/);
+    expect(text).toMatch(/LEFT JOIN event_measures/);
+  });
+
+  it('one user\'s membership keeps one pass per table: each set would cost a granule per part', () => {
+    const trees = [{ op: 'and', conditions: [event()] }, { op: 'and', conditions: [event({ event: 'purchase', operator: 'eq', value: 0 })] }].map((t) => prepare(t, () => undefined));
+    const { sql } = compileMembership(trees, 'u1', context);
+    expect(sets(sql)).toEqual([]);
+    expect(sql.match(/FROM events/g)).toHaveLength(1);
+  });
+});
