@@ -10,8 +10,9 @@
  *   answers; events conditions that read properties get a pass of their own
  *   rows), each pass reading only the rows some condition looks at; the
  *   users scan LEFT JOINs those per-user measures and applies the boolean
- *   tree to columns. No condition adds a scan, so OR branches and negations
- *   cost nothing extra (the lesson of PostHog's cohort compiler). Several
+ *   tree to columns. A measured condition adds no scan, and a set reads only
+ *   its own rows, so OR branches and negations cost nothing extra (the
+ *   lesson of PostHog's cohort compiler). Several
  *   trees (a dashboard's segments, a user's memberships) share the passes:
  *   an aggregate used by two segments is computed once.
  * - `naive`: each condition is its own `u.id IN (subquery)` (a behavioural
