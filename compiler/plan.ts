@@ -79,23 +79,33 @@ export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptio
   // A condition that only asks whether the user has any such row is a set of users (built from
   // those rows alone: no GROUP BY, no join), a predicate on the user like a profile condition.
   // Not for one user's membership, where each set would cost a granule per part.
-  const asSet = (b: Behaviour) => strategy === 'single_pass' && userId === undefined && b.existence !== undefined;
   const leaves = new Map<PlannedNode, LeafSql>();
   const leafOf = (node: PlannedNode): LeafSql => {
     let leaf = leaves.get(node);
     if (!leaf) leaves.set(node, (leaf = leafSql(node as Parameters<typeof leafSql>[0], nowMs)));
     return leaf;
   };
+  // A measured condition alone on its table is a set too (GROUP BY … HAVING its test), sparing the
+  // join; several on one table share a pass, which reads their rows once (a deep OR of four
+  // counts: 170 ms as a pass, 265 ms as four sets).
+  const measured = new Map<BehaviourTable, Set<string>>();
+  const count = (node: PlannedNode): void => {
+    if (node.kind === 'group') return node.conditions.forEach(count);
+    if (!isBehaviour(node)) return;
+    const b = leafOf(node) as Behaviour;
+    if (b.existence) return;
+    const seen = measured.get(b.table) ?? new Set<string>();
+    measured.set(b.table, seen.add(fingerprint(sql`${b.rows}, ${join([...b.aggregates], ', ')}`)));
+  };
+  if (strategy === 'single_pass' && userId === undefined) trees.forEach(count);
+  const asSet = (b: Behaviour) => strategy === 'single_pass' && userId === undefined
+    && (b.existence !== undefined || measured.get(b.table)?.size === 1);
   const needsPass = (node: PlannedNode): boolean => (node.kind === 'group'
     ? node.conditions.some(needsPass)
     : isBehaviour(node) && !asSet(leafOf(node) as Behaviour));
 
   const behaviour = (b: Behaviour, path: string): Sql => {
-    if (asSet(b)) {
-      const set = sql`xxh3_128(${sql.raw(USERS_ALIAS)}.id) ${sql.raw(b.existence === 'absent' ? 'NOT IN' : 'IN')} (
-        SELECT xxh3_128(user_id) FROM ${sql.raw(b.table)} WHERE ${scope()} AND ${b.rows})`;
-      return profile(set, path);
-    }
+    if (asSet(b)) return profile(usersWith(b), path);
     if (strategy === 'naive') {
       const test = b.holdsWithoutRows ? sql`NOT (${b.test(b.aggregates)})` : b.test(b.aggregates);
       return sql`${comment(path)}${sql.raw(USERS_ALIAS)}.id ${sql.raw(b.holdsWithoutRows ? 'NOT IN' : 'IN')} (
@@ -125,6 +135,19 @@ export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptio
     });
     pass.rows.set(fingerprint(b.rows), b.rows);
     return sql`${comment(path)}(${b.test(refs)})`;
+  };
+
+  /** The set form: users with any of the rows, or (a measure) those for whom the test holds or fails. */
+  const usersWith = (b: Behaviour): Sql => {
+    const u = sql.raw(USERS_ALIAS);
+    if (b.existence) {
+      return sql`xxh3_128(${u}.id) ${sql.raw(b.existence === 'absent' ? 'NOT IN' : 'IN')} (
+        SELECT xxh3_128(user_id) FROM ${sql.raw(b.table)} WHERE ${scope()} AND ${b.rows})`;
+    }
+    // A condition that holds for users without rows holds for everyone but those with rows failing it.
+    const test = b.holdsWithoutRows ? sql`NOT (${b.test(b.aggregates)})` : b.test(b.aggregates);
+    return sql`xxh3_128(${u}.id) ${sql.raw(b.holdsWithoutRows ? 'NOT IN' : 'IN')} (
+        SELECT xxh3_128(user_id) AS user_key FROM ${sql.raw(b.table)} WHERE ${scope()} AND ${b.rows} GROUP BY user_key HAVING ${test})`;
   };
 
   const predicate = (node: PlannedNode): Sql => {

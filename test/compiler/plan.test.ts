@@ -34,20 +34,33 @@ describe('plan by shape', () => {
     expect(text).not.toMatch(/JOIN/);
   });
 
-  it('a measure needs a per-user pass: counts other than ≥ 1 / = 0, sums, first times, latest answers', () => {
-    for (const condition of [
-      event({ operator: 'gte', value: 2 }), event({ operator: 'between', value: [0, 3] }), event({ measure: 'distinct_days', operator: 'gte', value: 1 }),
-      event({ measure: { sum: 'amount' }, operator: 'gt', value: 0 }), event({ measure: 'first_time', operator: 'in_last', value: { amount: 3, unit: 'days' } }),
-      { type: 'answer', experience: 'nps', step: 'score', operator: 'gte', value: 9 },
-    ]) {
+  const measures = [
+    event({ operator: 'gte', value: 2 }), event({ operator: 'between', value: [0, 3] }), event({ measure: 'distinct_days', operator: 'gte', value: 1 }),
+    event({ measure: { sum: 'amount' }, operator: 'gt', value: 0 }), event({ measure: 'first_time', operator: 'in_last', value: { amount: 3, unit: 'days' } }),
+    { type: 'answer', experience: 'nps', step: 'score', operator: 'gte', value: 9 },
+  ];
+
+  it('a measure alone on its table is a set of the users its test holds (or fails) for: GROUP BY … HAVING, no join', () => {
+    for (const condition of measures) {
       const text = sqlOf(condition);
-      expect(text, JSON.stringify(condition)).toMatch(/LEFT JOIN \w+_measures AS \w+ ON \w+\.user_key = u\.user_key/);
+      expect(text, JSON.stringify(condition)).toMatch(/xxh3_128\(u\.id\) (NOT )?IN \([\s\S]*GROUP BY user_key HAVING/);
+      expect(text).not.toMatch(/JOIN/);
+    }
+    // "fewer than 3": users without rows hold it, so it is everyone but those with rows failing it.
+    expect(sets(sqlOf(event({ operator: 'lt', value: 3 })))).toEqual(['xxh3_128(u.id) NOT IN (']);
+  });
+
+  it('measures sharing a table share one per-user pass, joined once', () => {
+    const pairs: Array<[object, object]> = [[measures[0]!, measures[3]!], [measures[1]!, measures[4]!], [measures[5]!, { ...measures[5]!, step: 'other' }]];
+    for (const [a, b] of pairs) {
+      const text = sqlOf(a, b);
+      expect(text, JSON.stringify([a, b])).toMatch(/LEFT JOIN \w+_measures AS \w+ ON \w+\.user_key = u\.user_key/);
       expect(sets(text)).toEqual([]);
     }
   });
 
   it('sets and passes mix in one tree; profile and set predicates are computed in the users scan', () => {
-    const text = sqlOf(event(), event({ event: 'purchase', operator: 'gte', value: 3 }), { type: 'attribute', attribute: 'email', operator: 'is_not_empty' });
+    const text = sqlOf(event(), event({ event: 'purchase', operator: 'gte', value: 3 }), event({ event: 'search', operator: 'lt', value: 3 }), { type: 'attribute', attribute: 'email', operator: 'is_not_empty' });
     expect(sets(text)).toHaveLength(1);
     expect(text).toMatch(/xxh3_128\(u\.id\) IN \([\s\S]*\) AS c\d/);
     expect(text).toMatch(/LEFT JOIN event_measures/);

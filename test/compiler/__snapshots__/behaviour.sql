@@ -32,95 +32,6 @@ WITH
     GROUP BY
       user_key
   ),
-  answer_measures AS (
-    SELECT
-      xxh3_128 (user_id) AS user_key,
-      /* /conditions/2/conditions/0 */
-      countIf (
-        experience = {p7:String}
-        AND step = {p8:String}
-      ) AS m0,
-      /* /conditions/2/conditions/0 */
-      argMaxIf (
-        assumeNotNull(
-          if(
-            dynamicType(value) IN ('Float64', 'Int64', 'UInt64'),
-            accurateCastOrNull(value, 'Float64'),
-            NULL
-          )
-        ),
-        bitOr(
-          bitShiftLeft(
-            toUInt128(
-              bitXor(
-                reinterpretAsUInt64(toUnixTimestamp64Milli(timestamp)),
-                9223372036854775808
-              )
-            ),
-            64
-          ),
-          toUInt128(
-            cityHash64(
-              tuple(
-                if(
-                  dynamicType(value) IN ('Float64', 'Int64', 'UInt64'),
-                  accurateCastOrNull(value, 'Float64'),
-                  NULL
-                )
-              )
-            )
-          )
-        ),
-        experience = {p7:String}
-        AND step = {p8:String}
-      ) AS m1,
-      /* /conditions/2/conditions/0 */
-      argMaxIf (
-        isNull(
-          if(
-            dynamicType(value) IN ('Float64', 'Int64', 'UInt64'),
-            accurateCastOrNull(value, 'Float64'),
-            NULL
-          )
-        ),
-        bitOr(
-          bitShiftLeft(
-            toUInt128(
-              bitXor(
-                reinterpretAsUInt64(toUnixTimestamp64Milli(timestamp)),
-                9223372036854775808
-              )
-            ),
-            64
-          ),
-          toUInt128(
-            cityHash64(
-              tuple(
-                if(
-                  dynamicType(value) IN ('Float64', 'Int64', 'UInt64'),
-                  accurateCastOrNull(value, 'Float64'),
-                  NULL
-                )
-              )
-            )
-          )
-        ),
-        experience = {p7:String}
-        AND step = {p8:String}
-      ) AS m2
-    FROM
-      answers
-    WHERE
-      project = {p6:String}
-      AND (
-        (
-          experience = {p7:String}
-          AND step = {p8:String}
-        )
-      )
-    GROUP BY
-      user_key
-  ),
   event_measures_1 AS (
     SELECT
       xxh3_128 (user_id) AS user_key,
@@ -128,7 +39,7 @@ WITH
       uniqExactIf (
         toDate32(timestamp),
         source = {p0:String}
-        AND event = {p9:String}
+        AND event = {p7:String}
       ) AS m0
     FROM
       events
@@ -137,7 +48,7 @@ WITH
       AND (
         (
           source = {p0:String}
-          AND event = {p9:String}
+          AND event = {p7:String}
         )
       )
     GROUP BY
@@ -159,8 +70,101 @@ FROM
         WHERE
           project = {p6:String}
           AND source = {p0:String}
-          AND event = {p10:String}
+          AND event = {p8:String}
       ) AS c0,
+      /* /conditions/2/conditions/0 */
+      xxh3_128 (u.id) IN (
+        SELECT
+          xxh3_128 (user_id) AS user_key
+        FROM
+          answers
+        WHERE
+          project = {p6:String}
+          AND experience = {p9:String}
+          AND step = {p10:String}
+        GROUP BY
+          user_key
+        HAVING
+          ifNull(
+            countIf (
+              experience = {p9:String}
+              AND step = {p10:String}
+            ),
+            0
+          ) > 0
+          AND ifNull(
+            if(
+              argMaxIf (
+                isNull(
+                  if(
+                    dynamicType(value) IN ('Float64', 'Int64', 'UInt64'),
+                    accurateCastOrNull(value, 'Float64'),
+                    NULL
+                  )
+                ),
+                bitOr(
+                  bitShiftLeft(
+                    toUInt128(
+                      bitXor(
+                        reinterpretAsUInt64(toUnixTimestamp64Milli(timestamp)),
+                        9223372036854775808
+                      )
+                    ),
+                    64
+                  ),
+                  toUInt128(
+                    cityHash64(
+                      tuple(
+                        if(
+                          dynamicType(value) IN ('Float64', 'Int64', 'UInt64'),
+                          accurateCastOrNull(value, 'Float64'),
+                          NULL
+                        )
+                      )
+                    )
+                  )
+                ),
+                experience = {p9:String}
+                AND step = {p10:String}
+              ),
+              NULL,
+              argMaxIf (
+                assumeNotNull(
+                  if(
+                    dynamicType(value) IN ('Float64', 'Int64', 'UInt64'),
+                    accurateCastOrNull(value, 'Float64'),
+                    NULL
+                  )
+                ),
+                bitOr(
+                  bitShiftLeft(
+                    toUInt128(
+                      bitXor(
+                        reinterpretAsUInt64(toUnixTimestamp64Milli(timestamp)),
+                        9223372036854775808
+                      )
+                    ),
+                    64
+                  ),
+                  toUInt128(
+                    cityHash64(
+                      tuple(
+                        if(
+                          dynamicType(value) IN ('Float64', 'Int64', 'UInt64'),
+                          accurateCastOrNull(value, 'Float64'),
+                          NULL
+                        )
+                      )
+                    )
+                  )
+                ),
+                experience = {p9:String}
+                AND step = {p10:String}
+              )
+            ) >= {p11:Float64},
+            false
+          )
+      ) AS c1,
       /* /conditions/2/conditions/1 */
       xxh3_128 (u.id) IN (
         SELECT
@@ -169,26 +173,25 @@ FROM
           interactions
         WHERE
           project = {p6:String}
-          AND experience = {p11:String}
-          AND interaction = {p12:String}
-          AND timestamp >= {p13:DateTime64(3, 'UTC')}
+          AND experience = {p12:String}
+          AND interaction = {p13:String}
+          AND timestamp >= {p14:DateTime64(3, 'UTC')}
           AND timestamp <= {p5:DateTime64(3, 'UTC')}
-      ) AS c1,
+      ) AS c2,
       /* /conditions/3 */
       ifNull(
         has(
-          {p14:Array(String)},
-          dynamicElement(u.traits.{p15:Identifier}, 'String')
+          {p15:Array(String)},
+          dynamicElement(u.traits.{p16:Identifier}, 'String')
         ),
         false
-      ) AS c2
+      ) AS c3
     FROM
       users AS u FINAL
     WHERE
       u.project = {p6:String}
   ) AS u
   LEFT JOIN event_measures AS e ON e.user_key = u.user_key
-  LEFT JOIN answer_measures AS a ON a.user_key = u.user_key
   LEFT JOIN event_measures_1 AS e1 ON e1.user_key = u.user_key
 WHERE
   true
@@ -196,20 +199,17 @@ WHERE
     /* /conditions/0 */
     (
       ifNull(
-        ifNull(toFloat64(e.m0), 0) >= {p16:Float64},
+        ifNull(toFloat64(e.m0), 0) >= {p17:Float64},
         false
       )
     )
     AND /* /conditions/1 */ u.c0
     AND (
       /* /conditions/2/conditions/0 */
-      (
-        ifNull(a.m0, 0) > 0
-        AND ifNull(if(a.m2, NULL, a.m1) >= {p17:Float64}, false)
-      )
-      OR /* /conditions/2/conditions/1 */ u.c1
+      u.c1
+      OR /* /conditions/2/conditions/1 */ u.c2
     )
-    AND /* /conditions/3 */ u.c2
+    AND /* /conditions/3 */ u.c3
     AND /* /conditions/4/conditions/0 */ (
       ifNull(
         ifNull(toFloat64(e1.m0), 0) < {p18:Float64},
@@ -218,4 +218,4 @@ WHERE
     )
   )
 
--- params: {"p0":"api","p1":"purchase","p2":"plan","p3":"pro","p4":"2026-05-16 12:00:00.000","p5":"2026-06-15 12:00:00.000","p6":"demo","p7":"nps_q1","p8":"score","p9":"login","p10":"account_deleted","p11":"tour_1","p12":"completed","p13":"2026-03-15 12:00:00.000","p14":["Paris","Lyon"],"p15":"address%2Ecity","p16":3,"p17":9,"p18":20}
+-- params: {"p0":"api","p1":"purchase","p2":"plan","p3":"pro","p4":"2026-05-16 12:00:00.000","p5":"2026-06-15 12:00:00.000","p6":"demo","p7":"login","p8":"account_deleted","p9":"nps_q1","p10":"score","p11":9,"p12":"tour_1","p13":"completed","p14":"2026-03-15 12:00:00.000","p15":["Paris","Lyon"],"p16":"address%2Ecity","p17":3,"p18":20}
