@@ -15,9 +15,11 @@ describe('segments CLI', () => {
   it('compile prints pretty SQL with typed placeholders, and the parameters with --params', () => {
     const run = segments('compile', tree, '--params', '--project', 'p1', '--now', '2026-06-15T12:00:00Z');
     expect(run.status, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/^WITH\n {2}event_measures AS \(/);
+    expect(run.stdout).toMatch(/^SELECT\n {2}count\(\) AS count\nFROM\n {2}users AS u FINAL\n/);
+    expect(run.stdout).toMatch(/GROUP BY\n\s+user_key\n\s+HAVING/);
     expect(run.stdout).toContain('{p0:String}');
-    expect(run.stdout).toContain('"p0": "api"');
+    expect(run.stdout).toContain('"p0": "p1"');
+    expect(run.stdout).toContain('"p1": "api"');
   });
 
   it('compile reports a bad tree with its JSON pointer', () => {
