@@ -16,7 +16,6 @@ export const navigate = (path: string) => { location.hash = path; };
 export function App() {
   const [path, setPath] = useState(route());
   const [categories, setCategories] = useState<Category[] | null>(null);
-  const [segmentCount, setSegmentCount] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [key, setKey] = useState(settings.key);
   const [author, setAuthor] = useState(settings.author);
@@ -31,9 +30,10 @@ export function App() {
   useEffect(() => {
     setError(null);
     api.catalog().then((c) => setCategories(c.categories), (e: Error) => setError(e.message));
-    api.segments().then((s) => setSegmentCount(s.segments.length), () => setSegmentCount(null));
   }, [revision]); // the key and author take effect when the settings are saved
 
+  // The catalog names the saved segments (without their live counts, which only the list computes).
+  const segmentCount = categories ? (categories.find((c) => c.type === 'segment')?.segments?.length ?? 0) : null;
   const [section, id] = path;
   const tab = section === 'users' ? 'users' : section === 'imports' ? 'imports' : 'segments';
   return (

@@ -4,7 +4,7 @@
  * a side panel with one user's attributes, events and segment memberships.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { api, type Category, type Conditions, type SegmentSummary, type Sort, type User, type UserEvents } from '../api.js';
+import { api, type Category, type Conditions, type Sort, type User, type UserEvents } from '../api.js';
 import * as T from '../tree.js';
 import { cell, count, day } from '../format.js';
 import { Builder } from './Builder.js';
@@ -53,15 +53,14 @@ export function UsersTab({ categories }: { categories: Category[] }) {
         </div>
         {page ? <UsersTable users={page.users} sort={sort} onSort={(s) => { setSort(s); setCursors([undefined]); }} onOpen={(u) => setOpen(u.id)} /> : <p class="muted">Loading…</p>}
       </div>
-      {open && <UserPanel key={open} id={open} onClose={() => setOpen(null)} />}
+      {open && <UserPanel key={open} id={open} categories={categories} onClose={() => setOpen(null)} />}
     </section>
   );
 }
 
-function UserPanel({ id, onClose }: { id: string; onClose: () => void }) {
+function UserPanel({ id, categories, onClose }: { id: string; categories: Category[]; onClose: () => void }) {
   const [user, setUser] = useState<(User & { segments: string[] }) | null>(null);
   const [events, setEvents] = useState<UserEvents['events'] | null>(null);
-  const [segments, setSegments] = useState<SegmentSummary[]>([]);
   const [error, setError] = useState<string | null>(null);
   const panel = useDialog<HTMLElement>(onClose, { trap: false });
   useEffect(() => {
@@ -69,9 +68,9 @@ function UserPanel({ id, onClose }: { id: string; onClose: () => void }) {
     setEvents(null);
     api.user(id).then(setUser, (e: Error) => setError(e.message));
     api.userEvents(id).then((r) => setEvents(r.events), () => setEvents([]));
-    api.segments().then((r) => setSegments(r.segments), () => setSegments([]));
   }, [id]);
-  const names = new Map(segments.map((s) => [s.id, s.name]));
+  // Segment names from the catalog: listing the segments would count every one of them.
+  const names = new Map((categories.find((c) => c.type === 'segment')?.segments ?? []).map((s) => [s.id, s.name]));
   const native = user ? (['name', 'email', 'language', 'created_at', 'first_seen_at', 'last_activity_at', 'sessions', 'tags'] as const) : [];
   return (
     <aside class="side-panel" role="dialog" aria-label={`User ${id}`} ref={panel} tabIndex={-1}>
