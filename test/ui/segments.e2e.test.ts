@@ -299,19 +299,19 @@ describe.skipIf(!chromiumPath)('Segments UI in a browser', () => {
     await event.getByLabel('Filter Operator').selectOption('is');
     await event.getByLabel('Filter Value').fill('web');
 
-    await add('.group.root', 'Rule');
-    const city = rules().nth(1);
-    await city.getByLabel('Category').selectOption({ label: 'Custom Attributes' });
-    await city.getByLabel('Field').selectOption('city');
-    await city.getByLabel('Operator').selectOption('in');
+    /** A new rule at the root: Custom Attributes › field › operator, returned for its value. */
+    const customAttribute = async (field: string, operator: string) => {
+      await add('.group.root', 'Rule');
+      const rule = rules().last();
+      await rule.getByLabel('Category').selectOption({ label: 'Custom Attributes' });
+      await rule.getByLabel('Field').selectOption(field);
+      await rule.getByLabel('Operator').selectOption(operator);
+      return rule;
+    };
+    const city = await customAttribute('city', 'in');
     await city.getByLabel('Value').fill('Paris, France');
     await city.getByLabel('Value').press('Enter');
-
-    await add('.group.root', 'Rule');
-    const score = rules().nth(2);
-    await score.getByLabel('Category').selectOption({ label: 'Custom Attributes' });
-    await score.getByLabel('Field').selectOption('score');
-    await score.getByLabel('Operator').selectOption('lt');
+    const score = await customAttribute('score', 'lt');
     await score.getByLabel('Value').fill('-5');
 
     const expected = {
