@@ -7,9 +7,9 @@
  * or as a subquery of its own.
  */
 import { encodeKey } from '../model/keys.js';
-import { compare, dynamicValues, inRange, jsonKey, numberHolds, type FieldValues } from './comparisons.js';
+import { compare, dateRange, dynamicValues, inRange, jsonKey, numberHolds, type FieldValues } from './comparisons.js';
 import { join, param, sql, type Sql } from './sql.js';
-import { inLast, windowRange } from './time.js';
+import { inLast, windowRange, type TimeRange } from './time.js';
 import type { AnswerCondition, Comparison, CustomAttributeCondition, EventCondition, ExperienceCondition, Leaf, NativeAttribute } from './tree.js';
 
 export type BehaviourTable = 'events' | 'interactions' | 'answers';
@@ -27,10 +27,17 @@ export interface Behaviour {
   /** Whether it reads event properties (JSON subcolumns: costly to read for rows it does not look at). */
   readonly readsProperties?: boolean;
   /**
-   * When the condition only asks whether the user has any of `rows` ("performed", "did not
-   * perform", seen / not_seen, answered / not_answered): a set of users, no per-user measure.
+   * When the condition only asks whether the user has rows of some kinds: it holds exactly for the
+   * users with rows of every `exists` set and none of every `absent` one ("performed", "did not
+   * perform", seen / not_seen, answered / not_answered; a first / last time within a range). Each
+   * is a set of users, with no per-user measure.
    */
-  readonly existence?: 'exists' | 'absent';
+  readonly sets?: readonly RowSet[];
+}
+
+export interface RowSet {
+  readonly rows: Sql;
+  readonly absent: boolean;
 }
 
 export type LeafSql = { readonly kind: 'profile'; readonly predicate: Sql } | ({ readonly kind: 'behaviour' } & Behaviour);
@@ -87,7 +94,32 @@ function event(leaf: EventCondition, nowMs: number): Behaviour {
   if (leaf.window) filters.push(inRange(sql.raw('timestamp'), windowRange(leaf.window, nowMs)));
   const rows = join(filters, ' AND ');
   const readsProperties = leaf.where.length > 0 || ['sum', 'avg', 'min', 'max'].includes(leaf.measure.kind);
-  return { ...eventMeasure(leaf, rows, nowMs), readsProperties, existence: leaf.measure.kind === 'count' ? countExistence(leaf.comparison) : undefined };
+  return { ...eventMeasure(leaf, rows, nowMs), readsProperties, sets: eventSets(leaf, rows, nowMs) };
+}
+
+/** An event condition as sets of users, when it is one (see `Behaviour.sets`). */
+function eventSets(leaf: EventCondition, rows: Sql, nowMs: number): RowSet[] | undefined {
+  const c = leaf.comparison;
+  if (leaf.measure.kind === 'count') {
+    const existence = countExistence(c);
+    return existence && [{ rows, absent: existence === 'absent' }];
+  }
+  if ((leaf.measure.kind === 'first_time' || leaf.measure.kind === 'last_time') && c.type === 'date') {
+    // The first time is in a range ⇔ some event is in it and none is before it; the last time ⇔
+    // some event is in it and none after it. A range open on that side needs only the first set.
+    const range = dateRange(c, nowMs);
+    const t = sql.raw('timestamp');
+    const sets = [{ rows: sql`${rows} AND ${inRange(t, range)}`, absent: false }];
+    const edge = leaf.measure.kind === 'first_time' ? range.from : range.to;
+    if (edge) {
+      const beyond: TimeRange = leaf.measure.kind === 'first_time'
+        ? { to: { ms: edge.ms, inclusive: !edge.inclusive } }
+        : { from: { ms: edge.ms, inclusive: !edge.inclusive } };
+      sets.push({ rows: sql`${rows} AND ${inRange(t, beyond)}`, absent: true });
+    }
+    return sets;
+  }
+  return undefined;
 }
 
 /** Whether a comparison of a count holds exactly for counts ≥ 1 ("exists") or exactly for 0 ("absent"). */
@@ -139,7 +171,7 @@ function experience(leaf: ExperienceCondition, nowMs: number): Behaviour {
   const filters = [sql`experience = ${param(leaf.experience, 'String')}`, sql`interaction = ${param(interaction, 'String')}`];
   if (leaf.within) filters.push(inRange(sql.raw('timestamp'), inLast(leaf.within, nowMs)));
   const rows = join(filters, ' AND ');
-  return { ...measured('interactions', rows, [sql`countIf(${rows})`], ([n]) => (negative ? sql`NOT ${present(n!)}` : present(n!)), negative), existence: negative ? 'absent' : 'exists' };
+  return { ...measured('interactions', rows, [sql`countIf(${rows})`], ([n]) => (negative ? sql`NOT ${present(n!)}` : present(n!)), negative), sets: [{ rows, absent: negative }] };
 }
 
 function answer(leaf: AnswerCondition, nowMs: number): Behaviour {
@@ -149,7 +181,7 @@ function answer(leaf: AnswerCondition, nowMs: number): Behaviour {
   const spec = leaf.answer;
   if (spec.operator !== 'compare') {
     const answered = spec.operator === 'answered';
-    return { ...measured('answers', rows, [sql`countIf(${rows})`], ([n]) => (answered ? present(n!) : sql`NOT ${present(n!)}`), !answered), existence: answered ? 'exists' : 'absent' };
+    return { ...measured('answers', rows, [sql`countIf(${rows})`], ([n]) => (answered ? present(n!) : sql`NOT ${present(n!)}`), !answered), sets: [{ rows, absent: !answered }] };
   }
   // The latest answer, carried through argMax only as the type the comparison reads: reading the
   // Dynamic value whole is ~20× slower, and a tuple as argMax's value or key ~3× slower than plain

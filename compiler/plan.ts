@@ -94,13 +94,13 @@ export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptio
     if (node.kind === 'group') return node.conditions.forEach(count);
     if (!isBehaviour(node)) return;
     const b = leafOf(node) as Behaviour;
-    if (b.existence) return;
+    if (b.sets) return;
     const seen = measured.get(b.table) ?? new Set<string>();
     measured.set(b.table, seen.add(fingerprint(sql`${b.rows}, ${join([...b.aggregates], ', ')}`)));
   };
   if (strategy === 'single_pass' && userId === undefined) trees.forEach(count);
   const asSet = (b: Behaviour) => strategy === 'single_pass' && userId === undefined
-    && (b.existence !== undefined || measured.get(b.table)?.size === 1);
+    && (b.sets !== undefined || measured.get(b.table)?.size === 1);
   const needsPass = (node: PlannedNode): boolean => (node.kind === 'group'
     ? node.conditions.some(needsPass)
     : isBehaviour(node) && !asSet(leafOf(node) as Behaviour));
@@ -138,9 +138,10 @@ export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptio
   /** The set form: users with any of the rows, or (a measure) those for whom the test holds or fails. */
   const usersWith = (b: Behaviour): Sql => {
     const u = sql.raw(USERS_ALIAS);
-    if (b.existence) {
-      return sql`xxh3_128(${u}.id) ${sql.raw(b.existence === 'absent' ? 'NOT IN' : 'IN')} (
-        SELECT xxh3_128(user_id) FROM ${sql.raw(b.table)} WHERE ${scope()} AND ${b.rows})`;
+    if (b.sets) {
+      const sets = b.sets.map((set) => sql`xxh3_128(${u}.id) ${sql.raw(set.absent ? 'NOT IN' : 'IN')} (
+        SELECT xxh3_128(user_id) FROM ${sql.raw(b.table)} WHERE ${scope()} AND ${set.rows})`);
+      return sets.length === 1 ? sets[0]! : sql`(${join(sets, '\nAND ')})`;
     }
     return usersPassing(b, sql`xxh3_128(${u}.id)`, sql`xxh3_128(user_id) AS user_key`, sql.raw('user_key'));
   };

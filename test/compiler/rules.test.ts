@@ -127,6 +127,19 @@ describe('SPEC §3.3 events', () => {
     expect(await members(event({ event: 'login', measure: 'last_time', operator: 'more_than_ago', value: { amount: 2, unit: 'days' } }))).toEqual([]);
   });
 
+  it('a first (last) time in a range: events inside it are not enough when one comes before (after) it', async () => {
+    // active logged in on 1 March and twice on 30 March.
+    expect(await members(event({ event: 'login', measure: 'first_time', operator: 'in_last', value: { amount: 7, unit: 'days' } }))).toEqual([]);
+    expect(await members(event({ event: 'login', measure: 'first_time', operator: 'after', value: '2026-02-28' }))).toEqual(['active']);
+    expect(await members(event({ event: 'login', measure: 'last_time', operator: 'between', value: ['2026-03-01', '2026-03-02'] }))).toEqual([]);
+    expect(await members(event({ event: 'login', measure: 'last_time', operator: 'on', value: '2026-03-30' }))).toEqual(['active']);
+    // buyer's purchases: 10 January, 28 February 11:59:59.999 and 12:00:00.000; the bounds are exact.
+    expect(await members(event({ event: 'purchase', measure: 'first_time', operator: 'on', value: '2026-01-10' }))).toEqual(['buyer']);
+    expect(await members(event({ event: 'purchase', measure: 'last_time', operator: 'between', value: ['2026-01-01', '2026-02-28T11:59:59.999Z'] }))).toEqual([]);
+    expect(await members(event({ event: 'purchase', measure: 'last_time', operator: 'between', value: ['2026-01-01', '2026-02-28T12:00:00.000Z'] }))).toEqual(['buyer']);
+    expect(await members(event({ event: 'purchase', measure: 'first_time', operator: 'after', value: '2026-01-10T00:00:00.000Z' }))).toEqual(['lurker']);
+  });
+
   it("counts a user's events logged before the user was identified", async () => {
     expect(await members({ type: 'attribute', attribute: 'id', operator: 'is', value: 'not-yet' })).toEqual([]);
     await call(app, 'POST', '/v1/users', { users: [{ id: 'not-yet' }] });
