@@ -17,16 +17,29 @@ export interface SuiteSegment {
 }
 
 /**
- * Rows of these (source, event) pairs, optionally within a window, reading
- * the listed columns — and doing nothing else with them (min of a tuple is
- * about the cheapest way to make the engine read every value).
+ * Each table a segment touches, read once: the rows it must look at and the columns it needs —
+ * and nothing else done with them (min of a tuple is about the cheapest way to make the engine
+ * read every value). Parts run side by side as one UNION ALL query.
  */
-function eventsFloor(pairs: Array<[string, string]>, columns = 'user_id', window = ''): string {
+const floor = (...parts: string[]) => parts.map((p) => `(${p})`).join(' UNION ALL ');
+const read = (table: string, columns: string, where: string) =>
+  `SELECT count() AS rows, toString(min(tuple(${columns}))) AS least FROM ${table} WHERE project = {project:String}${where ? ` AND ${where}` : ''}`;
+
+/**
+ * Every segment reads the project's users (SPEC §2: only existing users are members, the latest
+ * version of each, so FINAL), with the attribute subcolumns it names.
+ */
+const users = (columns = 'id') => read('users FINAL', columns, '');
+
+/** Rows of these (source, event) pairs, optionally within a window, reading the listed columns. */
+function events(pairs: Array<[string, string]>, columns = 'user_id', window = ''): string {
   const where = pairs.map(([s, e]) => `(source = '${s}' AND event = '${e}')`).join(' OR ');
-  return `SELECT count(), min(tuple(${columns})) FROM events WHERE project = {project:String} AND (${where})${window ? ` AND ${window}` : ''}`;
+  return read('events', columns, `(${where})${window ? ` AND ${window}` : ''}`);
 }
 
 const usersFloor = (columns: string) => `SELECT count(), ${columns} FROM users FINAL WHERE project = {project:String}`;
+const plan = 'dynamicElement(attributes.plan, \'String\')';
+const inLastDays = (n: number) => `timestamp >= {now:DateTime64(3, 'UTC')} - INTERVAL ${n} DAY`;
 
 export function suite(): SuiteSegment[] {
   const deepOr = { op: 'or', conditions: ['search', 'invite_sent', 'export_csv', 'report_created'].map((e) => ({ op: 'or', conditions: [{ op: 'and', conditions: [ev('api', e, { operator: 'gte', value: 2 }), attr('plan', 'is', 'pro')] }] })) };
@@ -41,18 +54,18 @@ export function suite(): SuiteSegment[] {
     { name: 'native date: active in last 30 days', conditions: { op: 'and', conditions: [{ type: 'attribute', attribute: 'last_activity_at', operator: 'in_last', value: days(30) }] }, floor: usersFloor('countIf(last_activity_at >= {now:DateTime64(3, \'UTC\')} - INTERVAL 30 DAY)') },
     { name: 'traits: Segment.io plan and employees', conditions: { op: 'and', conditions: [attr('plan', 'in', ['pro', 'enterprise'], 'segmentio'), attr('employees', 'gte', 100, 'segmentio')] }, floor: usersFloor('countIf(dynamicElement(traits.plan, \'String\') IN (\'pro\', \'enterprise\') AND dynamicElement(traits.employees, \'Int64\') >= 100)') },
     { name: 'list: interests include any', conditions: { op: 'and', conditions: [attr('interests', 'includes_any', ['sales', 'design'])] }, floor: usersFloor('countIf(hasAny(dynamicElement(attributes.interests, \'Array(Nullable(String))\'), [\'sales\', \'design\']))') },
-    { name: 'performed: login in last 30 days', conditions: { op: 'and', conditions: [ev('api', 'login', { window: { in_last: days(30) } })] }, floor: eventsFloor([['api', 'login']], 'user_id', 'timestamp >= {now:DateTime64(3, \'UTC\')} - INTERVAL 30 DAY') },
-    { name: 'did not perform: no purchase', conditions: { op: 'and', conditions: [ev('api', 'purchase', { operator: 'eq', value: 0 })] }, floor: eventsFloor([['api', 'purchase']]) },
-    { name: 'count with where: 3+ pro page views', conditions: { op: 'and', conditions: [ev('jimo', 'page_view', { where: [{ property: 'plan', operator: 'is', value: 'pro' }], operator: 'gte', value: 3 })] }, floor: eventsFloor([['jimo', 'page_view']], 'user_id, dynamicElement(properties.plan, \'String\')') },
-    { name: 'sum of a property: spent over 500', conditions: { op: 'and', conditions: [ev('api', 'purchase', { measure: { sum: 'amount' }, operator: 'gt', value: 500 })] }, floor: eventsFloor([['api', 'purchase']], 'user_id, dynamicElement(properties.amount, \'Float64\')') },
-    { name: 'distinct days: 5+ active days on $pageview', conditions: { op: 'and', conditions: [ev('posthog', '$pageview', { measure: 'distinct_days', operator: 'gte', value: 5 })] }, floor: eventsFloor([['posthog', '$pageview']], 'user_id, toDate(timestamp)') },
-    { name: 'first time: first login over 90 days ago', conditions: { op: 'and', conditions: [ev('api', 'login', { measure: 'first_time', operator: 'more_than_ago', value: days(90) })] }, floor: eventsFloor([['api', 'login']], 'user_id, timestamp') },
-    { name: 'experience: tour_1 seen, not completed', conditions: { op: 'and', conditions: [{ type: 'experience', experience: 'tour_1', interaction: 'seen' }, { type: 'experience', experience: 'tour_1', interaction: 'not_completed' }] }, floor: 'SELECT count(), min(user_id) FROM interactions WHERE project = {project:String} AND experience = \'tour_1\' AND interaction IN (\'seen\', \'completed\')' },
-    { name: 'answered with: NPS ≥ 9', conditions: { op: 'and', conditions: [{ type: 'answer', experience: 'nps_q1', step: 'score', operator: 'gte', value: 9 }] }, floor: 'SELECT count(), min(tuple(user_id, timestamp, dynamicType(value))) FROM answers WHERE project = {project:String} AND experience = \'nps_q1\' AND step = \'score\'' },
-    { name: 'negation: not (pro and purchased)', conditions: { op: 'and', negate: true, conditions: [attr('plan', 'is', 'pro'), ev('api', 'purchase')] }, floor: eventsFloor([['api', 'purchase']]) },
-    { name: 'deep OR of events and attributes', conditions: deepOr, floor: eventsFloor([['api', 'search'], ['api', 'invite_sent'], ['api', 'export_csv'], ['api', 'report_created']]) },
-    { name: 'mixed: attributes, events, experience, answer', conditions: { op: 'and', conditions: [attr('country', 'in', ['US', 'FR']), ev('api', 'login', { window: { in_last: days(90) } }), { op: 'or', conditions: [{ type: 'experience', experience: 'tour_2', interaction: 'completed' }, { type: 'answer', experience: 'csat_q2', step: 'rating', operator: 'gte', value: 4 }] }] }, floor: eventsFloor([['api', 'login']], 'user_id', 'timestamp >= {now:DateTime64(3, \'UTC\')} - INTERVAL 90 DAY') },
-    { name: 'nested segment: in "pro buyers", not in "churn risk"', conditions: { op: 'and', conditions: [{ type: 'segment', segment: 'pro buyers', operator: 'in' }, { type: 'segment', segment: 'churn risk', operator: 'not_in' }] }, floor: eventsFloor([['api', 'purchase'], ['api', 'login']]) },
+    { name: 'performed: login in last 30 days', conditions: { op: 'and', conditions: [ev('api', 'login', { window: { in_last: days(30) } })] }, floor: floor(users(), events([['api', 'login']], 'user_id', inLastDays(30))) },
+    { name: 'did not perform: no purchase', conditions: { op: 'and', conditions: [ev('api', 'purchase', { operator: 'eq', value: 0 })] }, floor: floor(users(), events([['api', 'purchase']])) },
+    { name: 'count with where: 3+ pro page views', conditions: { op: 'and', conditions: [ev('jimo', 'page_view', { where: [{ property: 'plan', operator: 'is', value: 'pro' }], operator: 'gte', value: 3 })] }, floor: floor(users(), events([['jimo', 'page_view']], 'user_id, dynamicElement(properties.plan, \'String\')')) },
+    { name: 'sum of a property: spent over 500', conditions: { op: 'and', conditions: [ev('api', 'purchase', { measure: { sum: 'amount' }, operator: 'gt', value: 500 })] }, floor: floor(users(), events([['api', 'purchase']], 'user_id, dynamicElement(properties.amount, \'Float64\')')) },
+    { name: 'distinct days: 5+ active days on $pageview', conditions: { op: 'and', conditions: [ev('posthog', '$pageview', { measure: 'distinct_days', operator: 'gte', value: 5 })] }, floor: floor(users(), events([['posthog', '$pageview']], 'user_id, toDate(timestamp)')) },
+    { name: 'first time: first login over 90 days ago', conditions: { op: 'and', conditions: [ev('api', 'login', { measure: 'first_time', operator: 'more_than_ago', value: days(90) })] }, floor: floor(users(), events([['api', 'login']], 'user_id, timestamp')) },
+    { name: 'experience: tour_1 seen, not completed', conditions: { op: 'and', conditions: [{ type: 'experience', experience: 'tour_1', interaction: 'seen' }, { type: 'experience', experience: 'tour_1', interaction: 'not_completed' }] }, floor: floor(users(), read('interactions', 'user_id', 'experience = \'tour_1\' AND interaction IN (\'seen\', \'completed\')')) },
+    { name: 'answered with: NPS ≥ 9', conditions: { op: 'and', conditions: [{ type: 'answer', experience: 'nps_q1', step: 'score', operator: 'gte', value: 9 }] }, floor: floor(users(), read('answers', 'user_id, timestamp, dynamicType(value)', 'experience = \'nps_q1\' AND step = \'score\'')) },
+    { name: 'negation: not (pro and purchased)', conditions: { op: 'and', negate: true, conditions: [attr('plan', 'is', 'pro'), ev('api', 'purchase')] }, floor: floor(users(`id, ${plan}`), events([['api', 'purchase']])) },
+    { name: 'deep OR of events and attributes', conditions: deepOr, floor: floor(users(`id, ${plan}`), events([['api', 'search'], ['api', 'invite_sent'], ['api', 'export_csv'], ['api', 'report_created']])) },
+    { name: 'mixed: attributes, events, experience, answer', conditions: { op: 'and', conditions: [attr('country', 'in', ['US', 'FR']), ev('api', 'login', { window: { in_last: days(90) } }), { op: 'or', conditions: [{ type: 'experience', experience: 'tour_2', interaction: 'completed' }, { type: 'answer', experience: 'csat_q2', step: 'rating', operator: 'gte', value: 4 }] }] }, floor: floor(users('id, dynamicElement(attributes.country, \'String\')'), events([['api', 'login']], 'user_id', inLastDays(90)), read('interactions', 'user_id', 'experience = \'tour_2\' AND interaction = \'completed\''), read('answers', 'user_id, timestamp, dynamicType(value)', 'experience = \'csat_q2\' AND step = \'rating\'')) },
+    { name: 'nested segment: in "pro buyers", not in "churn risk"', conditions: { op: 'and', conditions: [{ type: 'segment', segment: 'pro buyers', operator: 'in' }, { type: 'segment', segment: 'churn risk', operator: 'not_in' }] }, floor: floor(users(`id, ${plan}`), events([['api', 'purchase']]), events([['api', 'login']], 'user_id', inLastDays(30))) },
     { name: '200-condition tree', conditions: { op: 'or', conditions: big }, floor: usersFloor('countIf(dynamicElement(attributes.seats, \'Int64\') > 0 OR dynamicElement(attributes.country, \'String\') != \'\' OR dynamicElement(attributes.logins_30d, \'Int64\') < 50 OR dynamicElement(attributes.plan, \'String\') != \'free\')') },
   ];
 }
