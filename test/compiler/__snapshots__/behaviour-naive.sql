@@ -220,7 +220,7 @@ WHERE
           ifNull(
             ifNull(
               toFloat64(
-                uniqExactIf (
+                uniqUpToIf (21) (
                   toDate32(timestamp),
                   source = {p1:String}
                   AND event = {p18:String}

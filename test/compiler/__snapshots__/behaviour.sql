@@ -36,7 +36,7 @@ WITH
     SELECT
       xxh3_128 (user_id) AS user_key,
       /* /conditions/4/conditions/0 */
-      uniqExactIf (
+      uniqUpToIf (21) (
         toDate32(timestamp),
         source = {p0:String}
         AND event = {p7:String}
