@@ -18,8 +18,8 @@ export interface Behaviour {
   readonly table: BehaviourTable;
   /** Which rows of the table the condition looks at (table columns unqualified). */
   readonly rows: Sql;
-  /** Aggregates over those rows, per user; each already restricted to `rows`. */
-  readonly aggregates: readonly Sql[];
+  /** Aggregates over those rows, per user. */
+  readonly aggregates: readonly Aggregate[];
   /** The condition, given the aggregates' values. */
   test(values: readonly Sql[]): Sql;
   /** Whether the condition holds for a user without any such row (e.g. "did not perform"). */
@@ -33,6 +33,27 @@ export interface Behaviour {
    * is a set of users, with no per-user measure.
    */
   readonly sets?: readonly RowSet[];
+}
+
+/**
+ * An aggregate function over a condition's rows (and only those of them passing `only`, when
+ * given). The plan writes it as `fnIf(…, rows AND only)` in a pass shared with other conditions,
+ * or as `fn(…)` in a query of the condition's rows alone, where `only` can filter in the WHERE.
+ */
+export interface Aggregate {
+  readonly fn: string;
+  /** Parameters of a parametric function, e.g. `uniqUpTo(5)`: numbers the compiler chose. */
+  readonly params?: number;
+  readonly args: readonly Sql[];
+  readonly only?: Sql;
+}
+
+/** The aggregate over the rows of `rows` (or over all rows read, with `rows` undefined). */
+export function aggregateSql(a: Aggregate, rows: Sql | undefined): Sql {
+  const filter = rows && a.only ? sql`${rows} AND ${a.only}` : rows ?? a.only;
+  const params = a.params === undefined ? '' : `(${a.params})`;
+  const args = filter ? [...a.args, filter] : a.args;
+  return sql`${sql.raw(`${a.fn}${filter ? 'If' : ''}${params}`)}(${join([...args], ', ')})`;
 }
 
 export interface RowSet {
@@ -140,26 +161,26 @@ function eventMeasure(leaf: EventCondition, rows: Sql, nowMs: number): Behaviour
   switch (measure.kind) {
     case 'count':
     case 'distinct_days': {
-      const aggregate = measure.kind === 'count' ? sql`countIf(${rows})` : distinctDays(rows, c);
+      const aggregate = measure.kind === 'count' ? COUNT : distinctDays(c);
       return measured('events', rows, [aggregate], ([x]) => compareNumber(zeroWithoutRows(x!), c), holdsForZero(c));
     }
     case 'sum': {
       const n = dynamicValues(jsonKey(sql.raw('properties'), encodeKey(measure.property))).number!;
-      return measured('events', rows, [sql`sumIf(${n}, ${rows} AND ${n} IS NOT NULL)`], ([x]) => compareNumber(zeroWithoutRows(x!), c), holdsForZero(c));
+      return measured('events', rows, [{ fn: 'sum', args: [n], only: sql`${n} IS NOT NULL` }], ([x]) => compareNumber(zeroWithoutRows(x!), c), holdsForZero(c));
     }
     case 'avg':
     case 'min':
     case 'max': {
       // Over the numeric values only; with none, the measure is missing and matches nothing.
       const n = dynamicValues(jsonKey(sql.raw('properties'), encodeKey(measure.property))).number!;
-      const numeric = sql`${rows} AND ${n} IS NOT NULL`;
-      return measured('events', rows, [sql`countIf(${numeric})`, sql`${sql.raw(measure.kind)}If(${n}, ${numeric})`],
+      const only = sql`${n} IS NOT NULL`;
+      return measured('events', rows, [{ fn: 'count', args: [], only }, { fn: measure.kind, args: [n], only }],
         ([count, x]) => sql`${present(count!)} AND ${compareNumber(sql`toFloat64(${x})`, c)}`, false);
     }
     case 'first_time':
     case 'last_time': {
-      const aggregate = measure.kind === 'first_time' ? sql`minIf(timestamp, ${rows})` : sql`maxIf(timestamp, ${rows})`;
-      return measured('events', rows, [sql`countIf(${rows})`, aggregate],
+      const aggregate = { fn: measure.kind === 'first_time' ? 'min' : 'max', args: [sql.raw('timestamp')] };
+      return measured('events', rows, [COUNT, aggregate],
         ([count, t]) => sql`${present(count!)} AND ${compare({ date: t!, empty: sql`false` }, c, nowMs)}`, false);
     }
   }
@@ -171,11 +192,11 @@ function eventMeasure(leaf: EventCondition, rows: Sql, nowMs: number): Behaviour
  * exceeds every number in the comparison — no hash set per user (5+ active days at 1 M users:
  * 130 → 90 ms). It stores the days themselves, so it is exact; past its limit of 100, uniqExact.
  */
-function distinctDays(rows: Sql, c: Comparison): Sql {
+function distinctDays(c: Comparison): Aggregate {
   const values = c.type === 'number' ? (typeof c.value === 'number' ? [c.value] : [...c.value]) : [];
   const n = Math.max(1, Math.floor(Math.max(...values)) + 1);
   const day = sql`toDate32(timestamp)`;
-  return Number.isFinite(n) && n <= 100 ? sql`uniqUpToIf(${sql.raw(String(n))})(${day}, ${rows})` : sql`uniqExactIf(${day}, ${rows})`;
+  return Number.isFinite(n) && n <= 100 ? { fn: 'uniqUpTo', params: n, args: [day] } : { fn: 'uniqExact', args: [day] };
 }
 
 function experience(leaf: ExperienceCondition, nowMs: number): Behaviour {
@@ -184,7 +205,7 @@ function experience(leaf: ExperienceCondition, nowMs: number): Behaviour {
   const filters = [sql`experience = ${param(leaf.experience, 'String')}`, sql`interaction = ${param(interaction, 'String')}`];
   if (leaf.within) filters.push(inRange(sql.raw('timestamp'), inLast(leaf.within, nowMs)));
   const rows = join(filters, ' AND ');
-  return { ...measured('interactions', rows, [sql`countIf(${rows})`], ([n]) => (negative ? sql`NOT ${present(n!)}` : present(n!)), negative), sets: [{ rows, absent: negative }] };
+  return { ...measured('interactions', rows, [COUNT], ([n]) => (negative ? sql`NOT ${present(n!)}` : present(n!)), negative), sets: [{ rows, absent: negative }] };
 }
 
 function answer(leaf: AnswerCondition, nowMs: number): Behaviour {
@@ -194,7 +215,7 @@ function answer(leaf: AnswerCondition, nowMs: number): Behaviour {
   const spec = leaf.answer;
   if (spec.operator !== 'compare') {
     const answered = spec.operator === 'answered';
-    return { ...measured('answers', rows, [sql`countIf(${rows})`], ([n]) => (answered ? present(n!) : sql`NOT ${present(n!)}`), !answered), sets: [{ rows, absent: !answered }] };
+    return { ...measured('answers', rows, [COUNT], ([n]) => (answered ? present(n!) : sql`NOT ${present(n!)}`), !answered), sets: [{ rows, absent: !answered }] };
   }
   // The latest answer, carried through argMax only as the type the comparison reads: reading the
   // Dynamic value whole is ~20× slower, and a tuple as argMax's value or key ~3× slower than plain
@@ -209,10 +230,10 @@ function answer(leaf: AnswerCondition, nowMs: number): Behaviour {
   const typed = c.type === 'number' ? [value.number!] : c.type === 'list' ? [value.list!.present, value.list!.items] : [value.string!];
   const nullable = c.type !== 'list';
   const key = sql`bitOr(bitShiftLeft(toUInt128(bitXor(reinterpretAsUInt64(toUnixTimestamp64Milli(timestamp)), 9223372036854775808)), 64), toUInt128(cityHash64(tuple(${join(typed, ', ')}))))`;
-  const parts = typed.flatMap((x) => nullable
-    ? [sql`argMaxIf(assumeNotNull(${x}), ${key}, ${rows})`, sql`argMaxIf(isNull(${x}), ${key}, ${rows})`]
-    : [sql`argMaxIf(${x}, ${key}, ${rows})`]);
-  return measured('answers', rows, [sql`countIf(${rows})`, ...parts],
+  const parts: Aggregate[] = typed.flatMap((x) => nullable
+    ? [{ fn: 'argMax', args: [sql`assumeNotNull(${x})`, key] }, { fn: 'argMax', args: [sql`isNull(${x})`, key] }]
+    : [{ fn: 'argMax', args: [x, key] }]);
+  return measured('answers', rows, [COUNT, ...parts],
     ([n, ...latest]) => {
       const field = (i: number) => (nullable ? sql`if(${latest[2 * i + 1]!}, NULL, ${latest[2 * i]!})` : latest[i]!);
       const values: FieldValues = c.type === 'number' ? { number: field(0), empty: sql`false` }
@@ -222,7 +243,9 @@ function answer(leaf: AnswerCondition, nowMs: number): Behaviour {
     }, false);
 }
 
-function measured(table: BehaviourTable, rows: Sql, aggregates: Sql[], test: (values: readonly Sql[]) => Sql, holdsWithoutRows: boolean): Behaviour {
+const COUNT: Aggregate = { fn: 'count', args: [] };
+
+function measured(table: BehaviourTable, rows: Sql, aggregates: Aggregate[], test: (values: readonly Sql[]) => Sql, holdsWithoutRows: boolean): Behaviour {
   return { table, rows, aggregates, test, holdsWithoutRows };
 }
 

@@ -22,7 +22,7 @@
  * Either way the universe is `users FINAL` of one project: only users that
  * exist can be members, and every table read is filtered by the project.
  */
-import { leafSql, USERS_ALIAS, type Behaviour, type BehaviourTable, type LeafSql } from './leaves.js';
+import { aggregateSql, leafSql, USERS_ALIAS, type Behaviour, type BehaviourTable, type LeafSql } from './leaves.js';
 import type { PlannedGroup, PlannedNode } from './normalize.js';
 import { compileSql, join, param, sql, type Sql } from './sql.js';
 
@@ -96,7 +96,7 @@ export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptio
     const b = leafOf(node) as Behaviour;
     if (b.sets) return;
     const seen = measured.get(b.table) ?? new Set<string>();
-    measured.set(b.table, seen.add(fingerprint(sql`${b.rows}, ${join([...b.aggregates], ', ')}`)));
+    measured.set(b.table, seen.add(fingerprint(sql`${b.rows}, ${join(b.aggregates.map((a) => aggregateSql(a, b.rows)), ', ')}`)));
   };
   if (strategy === 'single_pass' && userId === undefined) trees.forEach(count);
   const asSet = (b: Behaviour) => strategy === 'single_pass' && userId === undefined
@@ -120,7 +120,8 @@ export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptio
       passes.set(key, pass);
     }
     const { alias } = pass;
-    const refs = b.aggregates.map((aggregate) => {
+    const refs = b.aggregates.map((a) => {
+      const aggregate = aggregateSql(a, b.rows);
       const key = fingerprint(aggregate);
       let ref = pass.named.get(key);
       if (!ref) {
@@ -151,9 +152,15 @@ export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptio
    * one that holds for users without rows holds for everyone but those with rows failing it.
    */
   const usersPassing = (b: Behaviour, user: Sql, key: Sql, groupBy: Sql): Sql => {
-    const test = b.holdsWithoutRows ? sql`NOT (${b.test(b.aggregates)})` : b.test(b.aggregates);
+    // The query reads the condition's rows alone, so its aggregates need no If; a filter all of them
+    // share (numeric values of a property) joins the WHERE, where the engine applies it first.
+    const only = b.aggregates[0]?.only;
+    const shared = only && b.aggregates.every((a) => a.only && fingerprint(a.only) === fingerprint(only));
+    const values = b.aggregates.map((a) => aggregateSql(shared ? { ...a, only: undefined } : a, undefined));
+    const test = b.holdsWithoutRows ? sql`NOT (${b.test(values)})` : b.test(values);
+    const rows = shared ? sql`${b.rows} AND ${only}` : b.rows;
     return sql`${user} ${sql.raw(b.holdsWithoutRows ? 'NOT IN' : 'IN')} (
-        SELECT ${key} FROM ${sql.raw(b.table)} WHERE ${scope()} AND ${b.rows} GROUP BY ${groupBy} HAVING ${test})`;
+        SELECT ${key} FROM ${sql.raw(b.table)} WHERE ${scope()} AND ${rows} GROUP BY ${groupBy} HAVING ${test})`;
   };
 
   const predicate = (node: PlannedNode): Sql => {

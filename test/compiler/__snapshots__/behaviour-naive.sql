@@ -25,21 +25,7 @@ WHERE
         user_id
       HAVING
         ifNull(
-          ifNull(
-            toFloat64(
-              countIf (
-                source = {p1:String}
-                AND event = {p2:String}
-                AND ifNull(
-                  dynamicElement(properties.{p3:Identifier}, 'String') = {p4:String},
-                  false
-                )
-                AND timestamp >= {p5:DateTime64(3, 'UTC')}
-                AND timestamp <= {p6:DateTime64(3, 'UTC')}
-              )
-            ),
-            0
-          ) >= {p7:Float64},
+          ifNull(toFloat64(count()), 0) >= {p7:Float64},
           false
         )
     )
@@ -57,15 +43,7 @@ WHERE
       HAVING
         NOT (
           ifNull(
-            ifNull(
-              toFloat64(
-                countIf (
-                  source = {p1:String}
-                  AND event = {p8:String}
-                )
-              ),
-              0
-            ) = {p9:Float64},
+            ifNull(toFloat64(count()), 0) = {p9:Float64},
             false
           )
         )
@@ -84,16 +62,10 @@ WHERE
         GROUP BY
           user_id
         HAVING
-          ifNull(
-            countIf (
-              experience = {p10:String}
-              AND step = {p11:String}
-            ),
-            0
-          ) > 0
+          ifNull(count(), 0) > 0
           AND ifNull(
             if(
-              argMaxIf (
+              argMax(
                 isNull(
                   if(
                     dynamicType(value) IN ('Float64', 'Int64', 'UInt64'),
@@ -122,12 +94,10 @@ WHERE
                       )
                     )
                   )
-                ),
-                experience = {p10:String}
-                AND step = {p11:String}
+                )
               ),
               NULL,
-              argMaxIf (
+              argMax(
                 assumeNotNull(
                   if(
                     dynamicType(value) IN ('Float64', 'Int64', 'UInt64'),
@@ -156,9 +126,7 @@ WHERE
                       )
                     )
                   )
-                ),
-                experience = {p10:String}
-                AND step = {p11:String}
+                )
               )
             ) >= {p12:Float64},
             false
@@ -178,15 +146,7 @@ WHERE
         GROUP BY
           user_id
         HAVING
-          ifNull(
-            countIf (
-              experience = {p13:String}
-              AND interaction = {p14:String}
-              AND timestamp >= {p15:DateTime64(3, 'UTC')}
-              AND timestamp <= {p6:DateTime64(3, 'UTC')}
-            ),
-            0
-          ) > 0
+          ifNull(count(), 0) > 0
       )
     )
     AND /* /conditions/3 */ u.id IN (
@@ -218,16 +178,7 @@ WHERE
       HAVING
         NOT (
           ifNull(
-            ifNull(
-              toFloat64(
-                uniqUpToIf (21) (
-                  toDate32(timestamp),
-                  source = {p1:String}
-                  AND event = {p18:String}
-                )
-              ),
-              0
-            ) < {p19:Float64},
+            ifNull(toFloat64(uniqUpTo(21) (toDate32(timestamp))), 0) < {p19:Float64},
             false
           )
         )

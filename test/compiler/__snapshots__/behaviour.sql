@@ -85,16 +85,10 @@ FROM
         GROUP BY
           user_key
         HAVING
-          ifNull(
-            countIf (
-              experience = {p9:String}
-              AND step = {p10:String}
-            ),
-            0
-          ) > 0
+          ifNull(count(), 0) > 0
           AND ifNull(
             if(
-              argMaxIf (
+              argMax(
                 isNull(
                   if(
                     dynamicType(value) IN ('Float64', 'Int64', 'UInt64'),
@@ -123,12 +117,10 @@ FROM
                       )
                     )
                   )
-                ),
-                experience = {p9:String}
-                AND step = {p10:String}
+                )
               ),
               NULL,
-              argMaxIf (
+              argMax(
                 assumeNotNull(
                   if(
                     dynamicType(value) IN ('Float64', 'Int64', 'UInt64'),
@@ -157,9 +149,7 @@ FROM
                       )
                     )
                   )
-                ),
-                experience = {p9:String}
-                AND step = {p10:String}
+                )
               )
             ) >= {p11:Float64},
             false
