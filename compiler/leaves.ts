@@ -120,27 +120,55 @@ function event(leaf: EventCondition, nowMs: number): Behaviour {
 
 /** An event condition as sets of users, when it is one (see `Behaviour.sets`). */
 function eventSets(leaf: EventCondition, rows: Sql, nowMs: number): RowSet[] | undefined {
-  const c = leaf.comparison;
-  if (leaf.measure.kind === 'count') {
-    const existence = countExistence(c);
+  const measure = leaf.measure;
+  if (measure.kind === 'count') {
+    const existence = countExistence(leaf.comparison);
     return existence && [{ rows, absent: existence === 'absent' }];
   }
-  if ((leaf.measure.kind === 'first_time' || leaf.measure.kind === 'last_time') && c.type === 'date') {
-    // The first time is in a range ⇔ some event is in it and none is before it; the last time ⇔
-    // some event is in it and none after it. A range open on that side needs only the first set.
-    const range = dateRange(c, nowMs);
-    const t = sql.raw('timestamp');
-    const sets = [{ rows: sql`${rows} AND ${inRange(t, range)}`, absent: false }];
-    const edge = leaf.measure.kind === 'first_time' ? range.from : range.to;
-    if (edge) {
-      const beyond: TimeRange = leaf.measure.kind === 'first_time'
-        ? { to: { ms: edge.ms, inclusive: !edge.inclusive } }
-        : { from: { ms: edge.ms, inclusive: !edge.inclusive } };
-      sets.push({ rows: sql`${rows} AND ${inRange(t, beyond)}`, absent: true });
-    }
-    return sets;
-  }
-  return undefined;
+  // The least value (first time, min) is in a range ⇔ some value is in it and none is below it; the
+  // greatest (last time, max) ⇔ some value is in it and none above it. A range open on that side
+  // needs only the first set. A missing measure (no values) is in no range, as the spec says.
+  const least = measure.kind === 'first_time' || measure.kind === 'min';
+  if (!least && measure.kind !== 'last_time' && measure.kind !== 'max') return undefined;
+  const bounds = 'property' in measure
+    ? numberBounds(propertyNumber(measure.property), leaf.comparison, least)
+    : timeBounds(leaf.comparison, least, nowMs);
+  if (!bounds) return undefined;
+  const sets = [{ rows: sql`${rows} AND ${bounds.within}`, absent: false }];
+  if (bounds.beyond) sets.push({ rows: sql`${rows} AND ${bounds.beyond}`, absent: true });
+  return sets;
+}
+
+interface Bounds {
+  /** The value is in the comparison's range. */
+  readonly within: Sql;
+  /** The value is below (`least`) or above the range, when it is bounded on that side. */
+  readonly beyond?: Sql;
+}
+
+function timeBounds(c: Comparison, least: boolean, nowMs: number): Bounds | undefined {
+  if (c.type !== 'date') return undefined;
+  const t = sql.raw('timestamp');
+  const range = dateRange(c, nowMs);
+  const edge = least ? range.from : range.to;
+  const beyond: TimeRange | undefined = edge && (least
+    ? { to: { ms: edge.ms, inclusive: !edge.inclusive } }
+    : { from: { ms: edge.ms, inclusive: !edge.inclusive } });
+  return { within: inRange(t, range), beyond: beyond && inRange(t, beyond) };
+}
+
+const propertyNumber = (property: string) => dynamicValues(jsonKey(sql.raw('properties'), encodeKey(property))).number!;
+
+/** `neq` is not a range: no set form. */
+function numberBounds(n: Sql, c: Comparison, least: boolean): Bounds | undefined {
+  if (c.type !== 'number' || c.operator === 'neq') return undefined;
+  const edge = (operator: 'lt' | 'lte' | 'gt' | 'gte', value: number): Comparison => ({ type: 'number', operator, value });
+  let beyond: Comparison | undefined;
+  if (c.operator === 'between') beyond = least ? edge('lt', c.value[0]) : edge('gt', c.value[1]);
+  else if (c.operator === 'eq') beyond = edge(least ? 'lt' : 'gt', c.value);
+  else if (least && (c.operator === 'gt' || c.operator === 'gte')) beyond = edge(c.operator === 'gt' ? 'lte' : 'lt', c.value);
+  else if (!least && (c.operator === 'lt' || c.operator === 'lte')) beyond = edge(c.operator === 'lt' ? 'gte' : 'gt', c.value);
+  return { within: compareNumber(n, c), beyond: beyond && compareNumber(n, beyond) };
 }
 
 /** Whether a comparison of a count holds exactly for counts ≥ 1 ("exists") or exactly for 0 ("absent"). */
@@ -165,14 +193,14 @@ function eventMeasure(leaf: EventCondition, rows: Sql, nowMs: number): Behaviour
       return measured('events', rows, [aggregate], ([x]) => compareNumber(zeroWithoutRows(x!), c), holdsForZero(c));
     }
     case 'sum': {
-      const n = dynamicValues(jsonKey(sql.raw('properties'), encodeKey(measure.property))).number!;
+      const n = propertyNumber(measure.property);
       return measured('events', rows, [{ fn: 'sum', args: [n], only: sql`${n} IS NOT NULL` }], ([x]) => compareNumber(zeroWithoutRows(x!), c), holdsForZero(c));
     }
     case 'avg':
     case 'min':
     case 'max': {
       // Over the numeric values only; with none, the measure is missing and matches nothing.
-      const n = dynamicValues(jsonKey(sql.raw('properties'), encodeKey(measure.property))).number!;
+      const n = propertyNumber(measure.property);
       const only = sql`${n} IS NOT NULL`;
       return measured('events', rows, [{ fn: 'count', args: [], only }, { fn: measure.kind, args: [n], only }],
         ([count, x]) => sql`${present(count!)} AND ${compareNumber(sql`toFloat64(${x})`, c)}`, false);

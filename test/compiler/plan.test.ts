@@ -34,12 +34,14 @@ describe('plan by shape', () => {
     expect(text).not.toMatch(/JOIN/);
   });
 
-  it('a first or last time in a range is a set of users with events in it, less those with events before (after) it', () => {
+  it('a first / last time or a min / max in a range is a set of users with values in it, less those with values below (above) it', () => {
     const cases: Array<[object, string[]]> = [
       [event({ measure: 'first_time', operator: 'more_than_ago', value: { amount: 90, unit: 'days' } }), ['xxh3_128(u.id) IN (']],
       [event({ measure: 'first_time', operator: 'in_last', value: { amount: 3, unit: 'days' } }), ['xxh3_128(u.id) IN (', 'xxh3_128(u.id) NOT IN (']],
       [event({ measure: 'last_time', operator: 'after', value: '2026-01-01' }), ['xxh3_128(u.id) IN (']],
       [event({ measure: 'last_time', operator: 'on', value: '2026-01-01' }), ['xxh3_128(u.id) IN (', 'xxh3_128(u.id) NOT IN (']],
+      [event({ measure: { min: 'amount' }, operator: 'lte', value: 3 }), ['xxh3_128(u.id) IN (']],
+      [event({ measure: { max: 'amount' }, operator: 'between', value: [1, 3] }), ['xxh3_128(u.id) IN (', 'xxh3_128(u.id) NOT IN (']],
     ];
     for (const [condition, expected] of cases) {
       const text = sqlOf(condition);
@@ -50,7 +52,7 @@ describe('plan by shape', () => {
 
   const measures = [
     event({ operator: 'gte', value: 2 }), event({ operator: 'between', value: [0, 3] }), event({ measure: 'distinct_days', operator: 'gte', value: 1 }),
-    event({ measure: { sum: 'amount' }, operator: 'gt', value: 0 }), event({ measure: { max: 'amount' }, operator: 'gt', value: 3 }),
+    event({ measure: { sum: 'amount' }, operator: 'gt', value: 0 }), event({ measure: { avg: 'amount' }, operator: 'gt', value: 3 }),
     { type: 'answer', experience: 'nps', step: 'score', operator: 'gte', value: 9 },
   ];
 

@@ -124,6 +124,18 @@ describe('SPEC §3.3 events', () => {
     expect(await members(event({ event: 'purchase', measure: { max: 'amount' }, operator: 'neq', value: 1 }))).toEqual(['buyer']);
   });
 
+  it('a min (max) in a range: values inside it are not enough when one is below (above) it', async () => {
+    // buyer's amounts: 10, 20.5 and "n/a"; lurker's purchase has none.
+    expect(await members(event({ event: 'purchase', measure: { min: 'amount' }, operator: 'between', value: [11, 30] }))).toEqual([]);
+    expect(await members(event({ event: 'purchase', measure: { min: 'amount' }, operator: 'gt', value: 5 }))).toEqual(['buyer']);
+    expect(await members(event({ event: 'purchase', measure: { min: 'amount' }, operator: 'gte', value: 20 }))).toEqual([]);
+    expect(await members(event({ event: 'purchase', measure: { min: 'amount' }, operator: 'lt', value: 10.5 }))).toEqual(['buyer']);
+    expect(await members(event({ event: 'purchase', measure: { max: 'amount' }, operator: 'lt', value: 20.5 }))).toEqual([]);
+    expect(await members(event({ event: 'purchase', measure: { max: 'amount' }, operator: 'lte', value: 20.5 }))).toEqual(['buyer']);
+    expect(await members(event({ event: 'purchase', measure: { max: 'amount' }, operator: 'eq', value: 10 }))).toEqual([]);
+    expect(await members(event({ event: 'purchase', measure: { max: 'amount' }, operator: 'between', value: [20, 21] }))).toEqual(['buyer']);
+  });
+
   it('first_time / last_time take date operators and are missing without events', async () => {
     expect(await members(event({ event: 'purchase', measure: 'first_time', operator: 'before', value: '2026-02-01' }))).toEqual(['buyer']);
     expect(await members(event({ event: 'purchase', measure: 'last_time', operator: 'on', value: '2026-03-01' }))).toEqual(['lurker']);
