@@ -23,7 +23,33 @@ export type PlannedNode = PlannedGroup | Leaf;
 export function normalize(tree: Group, resolve: SegmentResolver): PlannedGroup {
   const expanded = expandSegments(tree, resolve);
   checkLimits(expanded);
-  return foldComparisons(pushNegation(dedupe(flatten(dropEmpty(expanded))))) as PlannedGroup;
+  const simplified = factorCommon(pushNegation(dedupe(flatten(dropEmpty(expanded)))));
+  return foldComparisons(dedupe(flatten(simplified))) as PlannedGroup;
+}
+
+/**
+ * A condition every branch shares comes out of them: (a AND x) OR (a AND y) → a AND (x OR y), and
+ * dually (a OR x) AND (a OR y) → a OR (x AND y); a branch that is the shared part alone absorbs
+ * the others (a OR (a AND y) → a). Exact, as every condition is true or false. Builders produce
+ * such trees ("pro and did X, or pro and did Y"); factored, the branches' behaviour on one table
+ * can be read together (see the plan's group sets).
+ */
+export function factorCommon(node: PlannedNode): PlannedNode {
+  if (node.kind !== 'group') return node;
+  const conditions = node.conditions.map(factorCommon);
+  const group = { ...node, conditions };
+  if (conditions.length < 2) return group;
+  const dual = node.op === 'and' ? 'or' : 'and';
+  // Each branch as its terms under the dual operator (any other node is a single term).
+  const terms = conditions.map((c) => (c.kind === 'group' && !c.negate && c.op === dual ? c.conditions : [c]));
+  const keys = terms.map((t) => new Set(t.map(meaning)));
+  const common = terms[0]!.filter((c) => keys.every((k) => k.has(meaning(c))));
+  if (common.length === 0) return group;
+  const shared = new Set(common.map(meaning));
+  const rests = terms.map((t) => t.filter((c) => !shared.has(meaning(c))));
+  if (rests.some((r) => r.length === 0)) return { ...node, op: dual, conditions: common };
+  const branches = rests.map((r, i) => (r.length === 1 ? r[0]! : { ...(conditions[i] as PlannedGroup), conditions: r }));
+  return { ...node, op: dual, conditions: [...common, { ...node, negate: false, conditions: branches }] };
 }
 
 /**

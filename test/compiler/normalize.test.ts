@@ -1,6 +1,6 @@
 /** Each normalization pass on its own: pure functions from tree to tree, meaning preserved. */
 import { describe, expect, it } from 'vitest';
-import { checkLimits, dedupe, dropEmpty, expandSegments, flatten, foldComparisons, meaning, normalize, pushNegation, type PlannedGroup, type PlannedNode } from '../../compiler/normalize.js';
+import { checkLimits, dedupe, dropEmpty, expandSegments, factorCommon, flatten, foldComparisons, meaning, normalize, pushNegation, type PlannedGroup, type PlannedNode } from '../../compiler/normalize.js';
 import { validateTree } from '../../compiler/validate.js';
 import { CompileError } from '../../compiler/errors.js';
 
@@ -29,6 +29,23 @@ describe('dedupe', () => {
   it('drops identical siblings, wherever they came from', () => {
     expect(shape(dedupe(tree({ op: 'and', conditions: [leaf('a'), leaf('b'), leaf('a')] })))).toEqual({ op: 'and', conditions: ['is a', 'is b'] });
     expect(meaning(tree({ op: 'and', conditions: [leaf('a')] }).conditions[0]!)).not.toContain('/conditions');
+  });
+});
+
+describe('factorCommon', () => {
+  const and = (...conditions: object[]) => ({ op: 'and', conditions });
+  const or = (...conditions: object[]) => ({ op: 'or', conditions });
+  it('takes a condition every branch shares out of them, under OR and dually under AND', () => {
+    expect(shape(factorCommon(tree(or(and(leaf('a'), leaf('x')), and(leaf('y'), leaf('a'))))))).toEqual({ op: 'and', conditions: ['is a', { op: 'or', conditions: ['is x', 'is y'] }] });
+    expect(shape(factorCommon(tree(and(or(leaf('a'), leaf('x'), leaf('z')), or(leaf('a'), leaf('y'))))))).toEqual({ op: 'or', conditions: ['is a', { op: 'and', conditions: [{ op: 'or', conditions: ['is x', 'is z'] }, 'is y'] }] });
+  });
+  it('lets a branch that is the shared part alone absorb the others; keeps a negation on the whole', () => {
+    expect(shape(factorCommon(tree(or(leaf('a'), and(leaf('a'), leaf('y'))))))).toEqual({ op: 'and', conditions: ['is a'] });
+    expect(shape(factorCommon(tree({ ...or(and(leaf('a'), leaf('x')), and(leaf('a'), leaf('y'))), negate: true })))).toEqual({ op: 'and', negate: true, conditions: ['is a', { op: 'or', conditions: ['is x', 'is y'] }] });
+  });
+  it('leaves groups without a shared condition, and negated branches, as they are', () => {
+    const t = tree(or(and(leaf('a'), leaf('x')), { ...and(leaf('a'), leaf('y')), negate: true }));
+    expect(shape(factorCommon(t))).toEqual(shape(t));
   });
 });
 

@@ -66,10 +66,28 @@ describe('plan by shape', () => {
     expect(sets(sqlOf(event({ operator: 'lt', value: 3 })))).toEqual(['xxh3_128(u.id) NOT IN (']);
   });
 
-  it('measures sharing a table share one per-user pass, joined once', () => {
+  it('a group of one table\'s conditions that holds all its measured ones is one set: GROUP BY … HAVING the group\'s test', () => {
+    const pro = { type: 'custom_attribute', key: 'plan', operator: 'is', value: 'pro' };
+    const trees = [
+      [measures[0]!, measures[3]!],
+      // "(pro and 2+ searches) or (pro and 2+ invites)": pro is factored out, the OR is one set.
+      [{ op: 'or', conditions: [{ op: 'and', conditions: [event({ event: 'search', operator: 'gte', value: 2 }), pro] }, { op: 'and', conditions: [event({ event: 'invite', operator: 'gte', value: 2 }), pro] }] }],
+    ];
+    for (const conditions of trees) {
+      const text = sqlOf(...conditions);
+      expect(sets(text), JSON.stringify(conditions)).toEqual(['xxh3_128(u.id) IN (']);
+      expect(text).toMatch(/GROUP BY user_key HAVING \(/);
+      expect(text).not.toMatch(/JOIN/);
+    }
+    // Fewer than 3 logins or over 5 spent holds for users without rows: everyone but those with rows failing it.
+    expect(sets(sqlOf({ op: 'or', conditions: [event({ operator: 'lt', value: 3 }), event({ event: 'purchase', measure: { sum: 'amount' }, operator: 'gt', value: 5 })] }))).toEqual(['xxh3_128(u.id) NOT IN (']);
+  });
+
+  it('measures of one table in different branches share one per-user pass, joined once', () => {
     const pairs: Array<[object, object]> = [[measures[0]!, measures[3]!], [measures[1]!, measures[4]!], [measures[5]!, { ...measures[5]!, step: 'other' }]];
+    const either = (condition: object, attribute: string) => ({ op: 'or', conditions: [condition, { type: 'attribute', attribute, operator: 'is_not_empty' }] });
     for (const [a, b] of pairs) {
-      const text = sqlOf(a, b);
+      const text = sqlOf(either(a, 'email'), either(b, 'name'));
       expect(text, JSON.stringify([a, b])).toMatch(/LEFT JOIN \w+_measures AS \w+ ON \w+\.user_key = u\.user_key/);
       expect(sets(text)).toEqual([]);
     }
