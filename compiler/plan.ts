@@ -85,56 +85,62 @@ export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptio
   };
   // A condition that only asks whether the user has any such row is a set of users (built from
   // those rows alone: no GROUP BY, no join), a predicate on the user like a profile condition.
-  // A measured condition alone on its table is a set too (GROUP BY … HAVING its test), sparing the
-  // join; several on one table share a pass, which reads their rows once (a deep OR of four
-  // counts: 170 ms as a pass, 265 ms as four sets). Not for one user's membership, where each set
-  // would cost a granule per part.
-  // A group made only of one table's conditions that holds all of that table's measured ones is a
-  // set as well: one GROUP BY … HAVING of the group's test over all their rows (a deep OR of four
-  // counts: 166 → 145 ms), where a pass would be joined to every user.
-  const measured = new Map<BehaviourTable, Set<string>>();
-  const occurrences = new Map<BehaviourTable, number>();
-  const count = (node: PlannedNode): void => {
-    if (node.kind === 'group') return node.conditions.forEach(count);
-    if (!isBehaviour(node)) return;
-    const b = leafOf(node) as Behaviour;
-    if (b.sets) return;
-    const seen = measured.get(b.table) ?? new Set<string>();
-    measured.set(b.table, seen.add(fingerprint(sql`${b.rows}, ${join(b.aggregates.map((a) => aggregateSql(a, b.rows)), ', ')}`)));
-    occurrences.set(b.table, (occurrences.get(b.table) ?? 0) + 1);
-  };
+  // A measured condition alone on its table (in its tree) is a set too (GROUP BY … HAVING its
+  // test), sparing the join. So is a group made only of one table's conditions that holds all of
+  // that table's measured ones: one GROUP BY … HAVING of the group's test over all their rows (a
+  // deep OR of four counts: 166 → 145 ms as a pass joined to every user; 265 ms as four sets).
+  // Measured conditions of one table in different branches share a pass, which reads their rows
+  // once. Trees of a batch are planned alike, each on its own; identical sets are built once.
+  // Not for one user's membership, where each set would cost a granule per part.
   const sets = strategy === 'single_pass' && userId === undefined;
-  if (sets) trees.forEach(count);
-  const asSet = (b: Behaviour) => sets && (b.sets !== undefined || measured.get(b.table)?.size === 1);
+  const leafSets = new Set<PlannedNode>();
+  const groupSets = new Set<PlannedNode>();
+  if (sets) for (const tree of trees) chooseSets(tree);
 
-  /** The table of a group's conditions, when they are all behaviour of one table, and how many of them are measured. */
-  const tables = new Map<PlannedNode, { table: BehaviourTable; measured: number } | null>();
-  const tableOf = (node: PlannedNode): { table: BehaviourTable; measured: number } | null => {
-    if (tables.has(node)) return tables.get(node)!;
-    let found: { table: BehaviourTable; measured: number } | null = null;
-    if (node.kind !== 'group') {
-      if (isBehaviour(node)) {
+  function chooseSets(tree: PlannedGroup): void {
+    const measured = new Map<BehaviourTable, PlannedNode[]>();
+    const collect = (node: PlannedNode): void => {
+      if (node.kind === 'group') return node.conditions.forEach(collect);
+      if (!isBehaviour(node)) return;
+      const b = leafOf(node) as Behaviour;
+      if (b.sets) return void leafSets.add(node);
+      measured.set(b.table, [...(measured.get(b.table) ?? []), node]);
+    };
+    collect(tree);
+    for (const nodes of measured.values()) {
+      const distinct = new Set(nodes.map((node) => {
         const b = leafOf(node) as Behaviour;
-        found = { table: b.table, measured: b.sets ? 0 : 1 };
+        return fingerprint(sql`${b.rows}, ${join(b.aggregates.map((a) => aggregateSql(a, b.rows)), ', ')}`);
+      }));
+      if (distinct.size === 1) nodes.forEach((node) => leafSets.add(node));
+    }
+    /** The table of a node's conditions when they are all behaviour of one table, and how many of them are measured. */
+    const tableOf = (node: PlannedNode): { table: BehaviourTable; measured: number } | null => {
+      if (node.kind !== 'group') {
+        if (!isBehaviour(node)) return null;
+        const b = leafOf(node) as Behaviour;
+        return { table: b.table, measured: b.sets ? 0 : 1 };
       }
-    } else {
       const parts = node.conditions.map(tableOf);
       const table = parts[0]?.table;
-      if (table && parts.every((p) => p?.table === table)) found = { table, measured: parts.reduce((n, p) => n + p!.measured, 0) };
-    }
-    tables.set(node, found);
-    return found;
-  };
-  const qualifies = (node: PlannedNode): boolean => {
-    if (!sets || node.kind !== 'group') return false;
-    const t = tableOf(node);
-    return t !== null && t.measured >= 2 && t.measured === occurrences.get(t.table);
-  };
-  /** The lowest group that qualifies is the set (its measured conditions are all inside it). */
-  const groupSet = (node: PlannedNode): boolean => qualifies(node) && !(node as PlannedGroup).conditions.some(qualifies);
+      return table && parts.every((p) => p?.table === table) ? { table, measured: parts.reduce((n, p) => n + p!.measured, 0) } : null;
+    };
+    // The lowest group holding all of its table's measured conditions (at least two) is the set.
+    const visit = (node: PlannedNode): boolean => {
+      if (node.kind !== 'group') return false;
+      const below = node.conditions.map(visit).some(Boolean);
+      const t = tableOf(node);
+      const holds = t !== null && t.measured >= 2 && t.measured === measured.get(t.table)?.length;
+      if (holds && !below) groupSets.add(node);
+      return holds || below;
+    };
+    visit(tree);
+  }
+
+  const asSet = (node: PlannedNode) => leafSets.has(node);
   const needsPass = (node: PlannedNode): boolean => (node.kind === 'group'
-    ? !groupSet(node) && node.conditions.some(needsPass)
-    : isBehaviour(node) && !asSet(leafOf(node) as Behaviour));
+    ? !groupSets.has(node) && node.conditions.some(needsPass)
+    : isBehaviour(node) && !asSet(node));
 
   /** A group of one table's conditions as one condition: each leaf's aggregates over its own rows, the group's test over them. */
   const groupBehaviour = (group: PlannedGroup): Behaviour => {
@@ -142,9 +148,11 @@ export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptio
     const positions = new Map<string, number>();
     const rows = new Map<string, Sql>();
     const at = new Map<PlannedNode, number[]>();
+    let table: BehaviourTable = 'events';
     const collect = (node: PlannedNode): void => {
       if (node.kind === 'group') return node.conditions.forEach(collect);
       const b = leafOf(node) as Behaviour;
+      table = b.table;
       rows.set(fingerprint(b.rows), b.rows);
       at.set(node, b.aggregates.map((a) => {
         const own: Aggregate = { ...a, only: a.only ? sql`${b.rows} AND ${a.only}` : b.rows };
@@ -163,13 +171,13 @@ export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptio
       return (node.op === 'and' ? parts.every(Boolean) : parts.some(Boolean)) !== Boolean(node.negate);
     };
     return {
-      table: tableOf(group)!.table, rows: sql`(${join([...rows.values()].map((r) => sql`(${r})`), ' OR ')})`,
+      table, rows: sql`(${join([...rows.values()].map((r) => sql`(${r})`), ' OR ')})`,
       aggregates, test: (values) => test(group, values), holdsWithoutRows: holds(group),
     };
   };
 
-  const behaviour = (b: Behaviour, path: string): Sql => {
-    if (asSet(b)) return profile(usersWith(b), path);
+  const behaviour = (node: PlannedNode, b: Behaviour, path: string): Sql => {
+    if (asSet(node)) return profile(usersWith(b), path);
     // The naive baseline: the same semi-join on the id string.
     if (strategy === 'naive') return sql`${comment(path)}${usersPassing(b, sql.raw(`${USERS_ALIAS}.id`), sql.raw('user_id'), sql.raw('user_id'))}`;
     // A condition reading event properties gets a pass of its own rows: in a shared pass the JSON
@@ -228,11 +236,11 @@ export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptio
 
   const predicate = (node: PlannedNode): Sql => {
     if (node.kind === 'group') {
-      if (groupSet(node)) return profile(usersWith(groupBehaviour(node)), node.path);
+      if (groupSets.has(node)) return profile(usersWith(groupBehaviour(node)), node.path);
       return combine(node, node.conditions.map(predicate));
     }
     const leaf = leafOf(node);
-    return leaf.kind === 'profile' ? profile(leaf.predicate, node.path) : behaviour(leaf, node.path);
+    return leaf.kind === 'profile' ? profile(leaf.predicate, node.path) : behaviour(node, leaf, node.path);
   };
 
   // Profile predicates are computed in the users scan itself (they read JSON subcolumns, which a

@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileAudience, STRATEGIES } from '../../compiler/index.js';
+import { compileAudience, compileCounts, compileMembership, prepare, STRATEGIES } from '../../compiler/index.js';
 import type { Warehouse } from '../../server/warehouse/warehouse.js';
 import { evaluate } from '../support/evaluator.js';
 import { dataset, NOW, savedSegments, treeWithSegments, type GeneratedData } from '../support/generators.js';
@@ -40,6 +40,23 @@ describe('differential: compiled SQL on the engine ≡ the evaluator written fro
           expect(await members(project, conditions, segments, strategy), `${strategy}: ${JSON.stringify(conditions)}\nsegments: ${JSON.stringify(segments)}`).toEqual(expected);
         }
       }), { numRuns: TREES, endOnFailure: false });
+
+      // A dashboard's batch and one user's memberships plan several trees together (shared passes,
+      // sets built once): each tree must still select what it selects alone.
+      const ids = data.users.map((u) => u.id);
+      await fc.assert(fc.asyncProperty(fc.array(treeWithSegments, { minLength: 2, maxLength: 4 }), fc.constantFrom(...ids, 'ghost', 'gone1', 'gone2'), async (trees, userId) => {
+        const context = { project, now: new Date(NOW) };
+        const planned = trees.map((t) => prepare(t, (id) => segments[id]));
+        const expected = trees.map((t) => evaluate(t, data, Date.parse(NOW), segments));
+        const counts = compileCounts(planned, context);
+        const [row] = (await warehouse.query<Record<string, string | number>>(counts.sql, counts.params)).rows;
+        expect(trees.map((_, j) => Number(row![`s${j}`])), JSON.stringify(trees)).toEqual(expected.map((e) => e.size));
+        const membership = compileMembership(planned, userId, context);
+        const { rows } = await warehouse.query<Record<string, string | number>>(membership.sql, membership.params);
+        const exists = ids.includes(userId);
+        expect(rows.length, userId).toBe(exists ? 1 : 0);
+        if (exists) expect(trees.map((_, j) => Number(rows[0]![`s${j}`]) === 1), `${userId}: ${JSON.stringify(trees)}`).toEqual(expected.map((e) => e.has(userId)));
+      }), { numRuns: Math.ceil(TREES / 5), endOnFailure: false });
     }, 600_000);
   });
 });
