@@ -7,7 +7,7 @@ import { loadConfig, PROJECT_ID } from '../server/config.js';
 import { startServer } from '../server/main.js';
 import { openWarehouse } from '../server/warehouse/index.js';
 import { migrate } from '../server/warehouse/migrations.js';
-import { seed, type SeedStep } from '../tools/seed.js';
+import { ID_STYLES, seed, type IdStyle, type SeedStep } from '../tools/seed.js';
 import { load, LOAD_KINDS, type LoadKind } from '../tools/load.js';
 import { parseTimestamp } from '../model/time.js';
 import { progressBar } from './progress.js';
@@ -59,7 +59,8 @@ program.command('seed')
   .addOption(new Option('--seed <n>', 'random seed').default(1).argParser(count))
   .addOption(new Option('--days <n>', 'days before the anchor the activity spreads over').default(365).argParser(count))
   .option('--anchor <date>', 'the data\'s "now" (ISO date or timestamp; default: today 00:00 UTC)')
-  .action(async (o: { project: string; users: number; events: number; interactions?: number; answers?: number; seed: number; days: number; anchor?: string }) => {
+  .addOption(new Option('--ids <style>', 'user ids: u0, u1, … or UUIDs').choices(ID_STYLES).default('short'))
+  .action(async (o: { project: string; users: number; events: number; interactions?: number; answers?: number; seed: number; days: number; anchor?: string; ids: IdStyle }) => {
     const anchorMs = o.anchor === undefined ? undefined : parseTimestamp(o.anchor);
     if (o.anchor !== undefined && anchorMs === undefined) throw new InvalidArgumentError('--anchor: not an ISO date or timestamp');
     const config = loadConfig();
@@ -70,7 +71,7 @@ program.command('seed')
       const started = Date.now();
       await seed(warehouse, {
         project: o.project, users: o.users, events: o.events,
-        interactions: o.interactions ?? o.users * 3, answers: o.answers ?? o.users, seed: o.seed, days: o.days,
+        interactions: o.interactions ?? o.users * 3, answers: o.answers ?? o.users, seed: o.seed, days: o.days, ids: o.ids,
         anchor: anchorMs === undefined ? (await import('../server/main.js')).startOfTodayUtc() : new Date(anchorMs),
         onProgress: (step, done, total) => {
           if (!bars.has(step)) bars.set(step, progressBar(step, 'rows'));
@@ -189,13 +190,14 @@ program.command('bench')
   .addOption(new Option('--ingest-events <n>', 'events written for the ingestion figures (default: min(events, 1 000 000))').argParser(count))
   .option('--json <file>', 'also write the report as JSON')
   .option('--data-dir <dir>', 'embedded store of the benchmark dataset (reused when it matches)', './data/bench')
-  .action(async (o: { users: number; events: number; runs: number; ingestEvents?: number; json?: string; dataDir: string }) => {
+  .addOption(new Option('--ids <style>', 'user ids of the dataset: UUIDs, as most products\' are, or u0, u1, …').choices(ID_STYLES).default('uuid'))
+  .action(async (o: { users: number; events: number; runs: number; ingestEvents?: number; json?: string; dataDir: string; ids: IdStyle }) => {
     const { runBench, formatReport } = await import('../bench/run.js');
     const config = loadConfig({ ...process.env, DATA_DIR: process.env.CLICKHOUSE_URL ? process.env.DATA_DIR : o.dataDir, QUERY_TIMEOUT_MS: process.env.QUERY_TIMEOUT_MS ?? '600000' });
     const warehouse = openWarehouse(config);
     try {
       await migrate(warehouse);
-      const report = await runBench(warehouse, { users: o.users, events: o.events, runs: Math.max(1, o.runs), ingestEvents: o.ingestEvents, log: (line) => console.error(line) });
+      const report = await runBench(warehouse, { users: o.users, events: o.events, runs: Math.max(1, o.runs), ingestEvents: o.ingestEvents, ids: o.ids, log: (line) => console.error(line) });
       console.log(formatReport(report));
       if (o.json) writeFileSync(o.json, JSON.stringify(report, null, 2));
     } finally {

@@ -23,8 +23,9 @@ export type PlannedNode = PlannedGroup | Leaf;
 export function normalize(tree: Group, resolve: SegmentResolver): PlannedGroup {
   const expanded = expandSegments(tree, resolve);
   checkLimits(expanded);
-  const simplified = factorCommon(pushNegation(dedupe(flatten(dropEmpty(expanded)))));
-  return foldComparisons(dedupe(flatten(simplified))) as PlannedGroup;
+  const simplified = pushNegation(dedupe(flatten(dropEmpty(expanded))));
+  const factored = factorCommon(simplified);
+  return foldComparisons(factored === simplified ? simplified : dedupe(flatten(factored))) as PlannedGroup;
 }
 
 /**
@@ -37,11 +38,14 @@ export function normalize(tree: Group, resolve: SegmentResolver): PlannedGroup {
 export function factorCommon(node: PlannedNode): PlannedNode {
   if (node.kind !== 'group') return node;
   const conditions = node.conditions.map(factorCommon);
-  const group = { ...node, conditions };
+  // Unchanged, the node itself (normalize then skips a second clean-up).
+  const group = conditions.every((c, i) => c === node.conditions[i]) ? node : { ...node, conditions };
   if (conditions.length < 2) return group;
   const dual = node.op === 'and' ? 'or' : 'and';
   // Each branch as its terms under the dual operator (any other node is a single term).
   const terms = conditions.map((c) => (c.kind === 'group' && !c.negate && c.op === dual ? c.conditions : [c]));
+  // Two single-term branches are different (siblings are deduplicated): nothing is shared.
+  if (terms.filter((t) => t.length === 1).length > 1) return group;
   const keys = terms.map((t) => new Set(t.map(meaning)));
   const common = terms[0]!.filter((c) => keys.every((k) => k.has(meaning(c))));
   if (common.length === 0) return group;

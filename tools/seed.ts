@@ -24,10 +24,14 @@ export interface SeedOptions {
   anchor: Date;
   /** How many days before the anchor events, interactions and answers spread over (default 365). */
   days?: number;
+  /** User ids: `short` (u0, u1, …: readable, the demo's) or `uuid` (36-character UUIDs, as most products' ids are). */
+  ids?: IdStyle;
   onProgress?: (step: SeedStep, done: number, total: number) => void;
 }
 
 export type SeedStep = 'users' | 'events' | 'interactions' | 'answers';
+export type IdStyle = 'short' | 'uuid';
+export const ID_STYLES: readonly IdStyle[] = ['short', 'uuid'];
 
 const CHUNK = 1_000_000;
 
@@ -162,8 +166,11 @@ function attributeSql(specs: AttributeSpec[], prefix: string, params: Record<str
   }));
 }
 
+/** The id of user number n: `u<n>`, or a UUID made from it. */
+const userId = (n: string) => `if({uuid_ids:Bool}, toString(reinterpretAsUUID(reinterpretAsFixedString(xxh3_128(concat('u', toString(${n})))))), concat('u', toString(${n})))`;
+
 function usersSql(params: Record<string, string>): string {
-  const id = `concat('u', toString(number))`;
+  const id = userId('number');
   const first = `['Ada', 'Grace', 'Alan', 'Linus', 'Margaret', 'Ken', 'Barbara', 'Dennis', 'Élodie', 'Zoë', 'José', 'Søren']`;
   const last = `['Lovelace', 'Hopper', 'Turing', 'Torvalds', 'Hamilton', 'Thompson', 'Liskov', 'Ritchie', 'O\\'Brien', 'Müller']`;
   const created = `{anchor:DateTime64(3, 'UTC')} - toIntervalSecond(toInt64(floor(${rand(3)} * 730 * 86400)))`;
@@ -189,7 +196,7 @@ function usersSql(params: Record<string, string>): string {
 }
 
 /** A user number skewed towards the most active (low) ones. */
-const activeUser = (salt: number) => `concat('u', toString(toUInt64(floor(pow(${rand(salt)}, 1.6) * {users:UInt64}))))`;
+const activeUser = (salt: number) => userId(`toUInt64(floor(pow(${rand(salt)}, 1.6) * {users:UInt64}))`);
 /** A timestamp in the `days` before the anchor, recent ones more likely. */
 const recent = (salt: number) =>
   `{anchor:DateTime64(3, 'UTC')} - toIntervalMillisecond(toInt64(floor(pow(${rand(salt)}, 1.3) * {days:UInt32} * 86400000)))`;
@@ -250,6 +257,7 @@ export async function seed(warehouse: Warehouse, options: SeedOptions): Promise<
     anchor: toWarehouseTime(options.anchor.getTime()),
     users: Math.max(1, options.users),
     days: options.days ?? 365,
+    uuid_ids: options.ids === 'uuid',
   };
   const userParams: Record<string, string> = {};
   const eventParams: Record<string, string> = {};
@@ -275,6 +283,12 @@ export async function seed(warehouse: Warehouse, options: SeedOptions): Promise<
       options.onProgress?.(step, start + count, total);
     }
   }
+}
+
+/** The id `seed` gives user number n. */
+export async function seededUserId(warehouse: Warehouse, n: number, ids: IdStyle = 'short'): Promise<string> {
+  const { rows } = await warehouse.query<{ id: string }>(`SELECT ${userId('{n:UInt64}')} AS id`, { n, uuid_ids: ids === 'uuid' });
+  return rows[0]!.id;
 }
 
 /** The small dataset a fresh `npm start` serves in project `demo`. */
