@@ -1,6 +1,6 @@
 /** `segments seed`: deterministic, realistic, every value type and source present. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seed, SEED_EVENTS } from '../../tools/seed.js';
+import { seed, seededUserId, SEED_EVENTS } from '../../tools/seed.js';
 import type { Warehouse } from '../../server/warehouse/warehouse.js';
 import { openTestWarehouse } from '../support/warehouse.js';
 
@@ -15,6 +15,7 @@ beforeAll(async () => {
   await seed(warehouse, { project: 's1', ...sizes, seed: 7, anchor, onProgress: (step, done, total) => progress.push(`${step}:${done}/${total}`) });
   await seed(warehouse, { project: 's2', ...sizes, seed: 7, anchor });
   await seed(warehouse, { project: 's3', ...sizes, seed: 8, anchor });
+  await seed(warehouse, { project: 's4', ...sizes, seed: 7, anchor, ids: 'uuid' });
 });
 afterAll(() => dispose());
 
@@ -35,6 +36,20 @@ describe('segments seed', () => {
       (SELECT count() FROM interactions WHERE project = 's1') AS interactions, (SELECT count() FROM answers WHERE project = 's1') AS answers`);
     expect(Object.fromEntries(Object.entries(rows[0]!).map(([k, v]) => [k, Number(v)]))).toEqual(sizes);
     expect(progress).toContain('events:40000/40000');
+  });
+
+  it('gives users UUID ids with --ids uuid, the same activity otherwise; every event\'s user exists', async () => {
+    const { rows } = await warehouse.query<Record<string, number>>(`SELECT
+      (SELECT countIf(match(id, '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')) FROM users WHERE project = 's4') AS uuids,
+      (SELECT uniqExact(id) FROM users WHERE project = 's4') AS distinct_ids,
+      (SELECT countIf(user_id NOT IN (SELECT id FROM users WHERE project = 's4')) FROM events WHERE project = 's4') AS orphans,
+      (SELECT count() FROM events WHERE project = 's4') AS events`);
+    expect(Object.fromEntries(Object.entries(rows[0]!).map(([k, v]) => [k, Number(v)]))).toEqual({ uuids: sizes.users, distinct_ids: sizes.users, orphans: 0, events: sizes.events });
+    const u42 = await seededUserId(warehouse, 42, 'uuid');
+    expect(u42).toHaveLength(36);
+    const { rows: found } = await warehouse.query(`SELECT id FROM users WHERE project = 's4' AND id = {id:String}`, { id: u42 });
+    expect(found).toHaveLength(1);
+    expect(await seededUserId(warehouse, 42)).toBe('u42');
   });
 
   it('is deterministic: the same seed gives the same data, another seed other data', async () => {
