@@ -43,13 +43,16 @@ export interface SortKey {
 
 export type AudienceQuery = { kind: 'count' } | { kind: 'filter' } | ({ kind: 'users' } & UsersPage);
 
-/** Validates and normalizes a tree (throws CompileError). */
-export function prepare(tree: unknown, resolveSegment: SegmentResolver): PlannedGroup {
-  return normalize(validateTree(tree), resolveSegment);
+/**
+ * Validates and normalizes a tree (throws CompileError). For the naive strategy the tree stays as
+ * written: none of the planner's rewrites (folded comparisons, De Morgan, factoring) apply.
+ */
+export function prepare(tree: unknown, resolveSegment: SegmentResolver, strategy: Strategy = 'single_pass'): PlannedGroup {
+  return normalize(validateTree(tree), resolveSegment, strategy !== 'naive');
 }
 
 export function compileAudience(tree: unknown, context: CompileContext, query: AudienceQuery): CompiledSql {
-  return compileSql(audienceSql(prepare(tree, context.resolveSegment), context, query));
+  return compileSql(audienceSql(prepare(tree, context.resolveSegment, context.strategy), context, query));
 }
 
 /** The SQL of one prepared tree, for embedding (analytics) or running. */

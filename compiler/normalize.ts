@@ -20,9 +20,14 @@ export interface PlannedGroup extends Omit<Group, 'conditions'> {
 }
 export type PlannedNode = PlannedGroup | Leaf;
 
-export function normalize(tree: Group, resolve: SegmentResolver): PlannedGroup {
+/**
+ * `simplify: false` keeps the tree as written (nested segments expanded, empty groups dropped as
+ * the spec says): the naive strategy's input, each leaf of the request its own subquery.
+ */
+export function normalize(tree: Group, resolve: SegmentResolver, simplify = true): PlannedGroup {
   const expanded = expandSegments(tree, resolve);
   checkLimits(expanded);
+  if (!simplify) return dropEmpty(expanded) as PlannedGroup;
   const simplified = pushNegation(dedupe(flatten(dropEmpty(expanded))));
   const factored = factorCommon(simplified);
   return foldComparisons(factored === simplified ? simplified : dedupe(flatten(factored))) as PlannedGroup;

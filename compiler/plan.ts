@@ -15,9 +15,10 @@
  *   lesson of PostHog's cohort compiler). Several
  *   trees (a dashboard's segments, a user's memberships) share the passes:
  *   an aggregate used by two segments is computed once.
- * - `naive`: each condition is its own `u.id IN (subquery)` (a behavioural
- *   one `NOT IN` when it holds for users without rows). Kept for comparison:
- *   the benchmark measures both, and the differential tests check they agree.
+ * - `naive`: each condition of the tree as written (see `prepare`) is its own
+ *   `u.id IN (subquery)` (a behavioural one `NOT IN` when it holds for users
+ *   without rows). Kept for comparison: the benchmark measures both, and the
+ *   differential tests check both against the evaluator.
  *
  * Either way the universe is `users FINAL` of one project: only users that
  * exist can be members, and every table read is filtered by the project.

@@ -164,7 +164,7 @@ WHERE
           false
         )
     )
-    AND /* /conditions/4/conditions/0 */ u.id NOT IN (
+    AND NOT /* /conditions/4/conditions/0 */ u.id IN (
       SELECT
         user_id
       FROM
@@ -176,11 +176,9 @@ WHERE
       GROUP BY
         user_id
       HAVING
-        NOT (
-          ifNull(
-            ifNull(toFloat64(uniqUpTo(21) (toDate32(timestamp))), 0) < {p19:Float64},
-            false
-          )
+        ifNull(
+          ifNull(toFloat64(uniqUpTo(21) (toDate32(timestamp))), 0) >= {p19:Float64},
+          false
         )
     )
   )
