@@ -150,11 +150,11 @@ export function dynamicValues(v: Sql): FieldValues {
   });
   return {
     get string() { return string(); },
-    // JSON numbers arrive as Int64, UInt64 or Float64; all compare as doubles (rule 6). (Every number
-    // ingested is a JS double, so the accurate cast is exact; it measured ~45 % faster than a multiIf
-    // over the three variants on number-heavy trees.)
+    // JSON numbers arrive as Int64, UInt64 or Float64; all compare as doubles (rule 6), rounded as
+    // IEEE doubles are (an integer past 2^53 written by the bulk loader included). Each variant read
+    // on its own: no type name compared per row (reading an answer's number 27 → 9 ms at 1 M users).
     get number() {
-      return sql`if(dynamicType(${v}) IN ('Float64', 'Int64', 'UInt64'), accurateCastOrNull(${v}, 'Float64'), NULL)`;
+      return sql`coalesce(toFloat64(dynamicElement(${v}, 'Int64')), toFloat64(dynamicElement(${v}, 'UInt64')), dynamicElement(${v}, 'Float64'))`;
     },
     get boolean() { return sql`dynamicElement(${v}, 'Bool')`; },
     get date() { return dateFromString(string()); },

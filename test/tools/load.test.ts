@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { load, ProjectLines } from '../../tools/load.js';
+import { compileAudience } from '../../compiler/index.js';
 import type { Warehouse } from '../../server/warehouse/warehouse.js';
 import { UserStore } from '../../server/ingest/users.js';
 import { openTestWarehouse, tempDir } from '../support/warehouse.js';
@@ -44,6 +45,18 @@ describe('segments load', () => {
       { user_id: 'u2', ts: '2026-03-01 10:00:00.000', props: '{"50%25":"half","x%2E%25":true}' },
       { user_id: 'u3', ts: '2026-03-01 10:00:00.500', props: '{}' },
     ]);
+  });
+
+  it('keeps integers as written, and they compare as the doubles they round to (SPEC §3.2 rule 6)', async () => {
+    await load(warehouse, { project: 'lb', kind: 'users', input: lines({ id: 'big' }) });
+    await load(warehouse, { project: 'lb', kind: 'events', input: lines('{"user_id":"big","source":"api","event":"e","timestamp":"2026-03-01T00:00:00Z","properties":{"n":9007199254740993}}') });
+    const cases: Array<[string, number, number]> = [['eq', 2 ** 53, 1], ['gt', 2 ** 53 - 1, 1], ['neq', 2 ** 53, 0]];
+    for (const [operator, value, expected] of cases) {
+      const tree = { op: 'and', conditions: [{ type: 'event', source: 'api', event: 'e', where: [{ property: 'n', operator, value }] }] };
+      const { sql, params } = compileAudience(tree, { project: 'lb', now: new Date('2026-06-01T00:00:00Z'), resolveSegment: () => undefined }, { kind: 'count' });
+      const { rows } = await warehouse.query<{ count: number }>(sql, params);
+      expect(Number(rows[0]!.count), `${operator} ${value}`).toBe(expected);
+    }
   });
 
   it('loads interactions and answers', async () => {

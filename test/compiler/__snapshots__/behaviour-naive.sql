@@ -67,10 +67,10 @@ WHERE
             if(
               argMax(
                 isNull(
-                  if(
-                    dynamicType(value) IN ('Float64', 'Int64', 'UInt64'),
-                    accurateCastOrNull(value, 'Float64'),
-                    NULL
+                  coalesce(
+                    toFloat64(dynamicElement(value, 'Int64')),
+                    toFloat64(dynamicElement(value, 'UInt64')),
+                    dynamicElement(value, 'Float64')
                   )
                 ),
                 bitOr(
@@ -86,10 +86,10 @@ WHERE
                   toUInt128(
                     cityHash64(
                       tuple(
-                        if(
-                          dynamicType(value) IN ('Float64', 'Int64', 'UInt64'),
-                          accurateCastOrNull(value, 'Float64'),
-                          NULL
+                        coalesce(
+                          toFloat64(dynamicElement(value, 'Int64')),
+                          toFloat64(dynamicElement(value, 'UInt64')),
+                          dynamicElement(value, 'Float64')
                         )
                       )
                     )
@@ -99,10 +99,10 @@ WHERE
               NULL,
               argMax(
                 assumeNotNull(
-                  if(
-                    dynamicType(value) IN ('Float64', 'Int64', 'UInt64'),
-                    accurateCastOrNull(value, 'Float64'),
-                    NULL
+                  coalesce(
+                    toFloat64(dynamicElement(value, 'Int64')),
+                    toFloat64(dynamicElement(value, 'UInt64')),
+                    dynamicElement(value, 'Float64')
                   )
                 ),
                 bitOr(
@@ -118,10 +118,10 @@ WHERE
                   toUInt128(
                     cityHash64(
                       tuple(
-                        if(
-                          dynamicType(value) IN ('Float64', 'Int64', 'UInt64'),
-                          accurateCastOrNull(value, 'Float64'),
-                          NULL
+                        coalesce(
+                          toFloat64(dynamicElement(value, 'Int64')),
+                          toFloat64(dynamicElement(value, 'UInt64')),
+                          dynamicElement(value, 'Float64')
                         )
                       )
                     )

@@ -90,10 +90,10 @@ FROM
             if(
               argMax(
                 isNull(
-                  if(
-                    dynamicType(value) IN ('Float64', 'Int64', 'UInt64'),
-                    accurateCastOrNull(value, 'Float64'),
-                    NULL
+                  coalesce(
+                    toFloat64(dynamicElement(value, 'Int64')),
+                    toFloat64(dynamicElement(value, 'UInt64')),
+                    dynamicElement(value, 'Float64')
                   )
                 ),
                 bitOr(
@@ -109,10 +109,10 @@ FROM
                   toUInt128(
                     cityHash64(
                       tuple(
-                        if(
-                          dynamicType(value) IN ('Float64', 'Int64', 'UInt64'),
-                          accurateCastOrNull(value, 'Float64'),
-                          NULL
+                        coalesce(
+                          toFloat64(dynamicElement(value, 'Int64')),
+                          toFloat64(dynamicElement(value, 'UInt64')),
+                          dynamicElement(value, 'Float64')
                         )
                       )
                     )
@@ -122,10 +122,10 @@ FROM
               NULL,
               argMax(
                 assumeNotNull(
-                  if(
-                    dynamicType(value) IN ('Float64', 'Int64', 'UInt64'),
-                    accurateCastOrNull(value, 'Float64'),
-                    NULL
+                  coalesce(
+                    toFloat64(dynamicElement(value, 'Int64')),
+                    toFloat64(dynamicElement(value, 'UInt64')),
+                    dynamicElement(value, 'Float64')
                   )
                 ),
                 bitOr(
@@ -141,10 +141,10 @@ FROM
                   toUInt128(
                     cityHash64(
                       tuple(
-                        if(
-                          dynamicType(value) IN ('Float64', 'Int64', 'UInt64'),
-                          accurateCastOrNull(value, 'Float64'),
-                          NULL
+                        coalesce(
+                          toFloat64(dynamicElement(value, 'Int64')),
+                          toFloat64(dynamicElement(value, 'UInt64')),
+                          dynamicElement(value, 'Float64')
                         )
                       )
                     )
