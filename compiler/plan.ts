@@ -3,7 +3,7 @@
  *
  * - `single_pass` (default): a condition that only asks whether the user has
  *   any such row ("performed", "did not perform", seen, answered…) is a set
- *   of users built from those rows (`xxh3_128(u.id) [NOT] IN (…)`), computed
+ *   of users built from those rows (`u.user_key [NOT] IN (…)`), computed
  *   in the users scan like a profile condition. Every other behavioural
  *   condition is an aggregate
  *   column of one `GROUP BY user` pass per table (events, interactions,
@@ -212,11 +212,11 @@ export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptio
   const usersWith = (b: Behaviour): Sql => {
     const u = sql.raw(USERS_ALIAS);
     if (b.sets) {
-      const sets = b.sets.map((set) => sql`xxh3_128(${u}.id) ${sql.raw(set.absent ? 'NOT IN' : 'IN')} (
-        SELECT xxh3_128(user_id) FROM ${sql.raw(b.table)} WHERE ${scope()} AND ${set.rows})`);
+      const sets = b.sets.map((set) => sql`${u}.user_key ${sql.raw(set.absent ? 'NOT IN' : 'IN')} (
+        SELECT user_key FROM ${sql.raw(b.table)} WHERE ${scope()} AND ${set.rows})`);
       return sets.length === 1 ? sets[0]! : sql`(${join(sets, '\nAND ')})`;
     }
-    return usersPassing(b, sql`xxh3_128(${u}.id)`, sql`xxh3_128(user_id) AS user_key`, sql.raw('user_key'));
+    return usersPassing(b, sql`${u}.user_key`, sql.raw('user_key'), sql.raw('user_key'));
   };
 
   /**
@@ -264,13 +264,14 @@ export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptio
   const members = trees.map(predicate);
   const ctes: Sql[] = [];
   let from = joins ? usersScan() : sql`users AS ${sql.raw(USERS_ALIAS)} FINAL`;
-  // Passes are grouped by, and joined on, a 128-bit hash of the user id rather than the id string:
-  // hashing and comparing a fixed-width key is what makes the GROUP BY and the join ~40 % cheaper
-  // at a million users, and a collision among 128-bit hashes is as unlikely as one among UUIDs.
+  // Sets, passes and joins match users on user_key, a 128-bit hash of the id stored with every row
+  // (migration 0005) rather than the id string: hashing and comparing a fixed-width key is what
+  // makes the GROUP BY and the join ~40 % cheaper at a million users (UUID ids: 3×), and a collision
+  // among 128-bit hashes is as unlikely as one among UUIDs.
   for (const pass of passes.values()) {
     const { cte, alias, table } = pass;
     ctes.push(sql`${sql.raw(cte)} AS (
-      SELECT xxh3_128(user_id) AS user_key, ${join(pass.columns, ',\n')}
+      SELECT ${userKey('user_id')}, ${join(pass.columns, ',\n')}
       FROM ${sql.raw(table)}
       WHERE ${scope()} AND (${join([...pass.rows.values()].map((r) => sql`(${r})`), '\nOR ')})
       GROUP BY user_key
@@ -281,10 +282,18 @@ export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptio
   if (!joins) return { with: undefined, from, where: scope(USERS_ALIAS), members };
   return { with: join(ctes, ',\n'), from, where: sql`true`, members };
 
+  /**
+   * The user key of a scan's rows: the stored one (migration 0005), or for one user's membership
+   * the hash of the id, so that events are read from the by_user projection, which does not store it.
+   */
+  function userKey(id: string): Sql {
+    return userId === undefined ? sql.raw('user_key') : sql`xxh3_128(${sql.raw(id)}) AS user_key`;
+  }
+
   function usersScan(): Sql {
     const columns = options.userColumns === 'all' ? sql.raw('*') : sql.raw('id');
     const computed = [...profiles.values()].map((p) => sql`${comment(p.path)}${p.predicate} AS ${sql.raw(p.name)}`);
-    const keyed = sql`${columns}, xxh3_128(${sql.raw(USERS_ALIAS)}.id) AS user_key`;
+    const keyed = sql`${columns}, ${userKey(`${USERS_ALIAS}.id`)}`;
     const list = computed.length ? sql`${keyed}, ${join(computed, ',\n')}` : keyed;
     return sql`(SELECT ${list} FROM users AS ${sql.raw(USERS_ALIAS)} FINAL WHERE ${scope(USERS_ALIAS)}) AS ${sql.raw(USERS_ALIAS)}`;
   }

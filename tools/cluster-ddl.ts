@@ -60,7 +60,12 @@ function translate(statement: string, cluster: string, tables: Set<string>): str
     return [localNames(statement.replace(`${view[1]} TO`, `${view[1]} ${on} TO`), tables)];
   }
   const alter = /^ALTER TABLE (\w+)/.exec(statement);
-  if (alter) return [statement.replace(`ALTER TABLE ${alter[1]}`, `ALTER TABLE ${alter[1]}_local ${on}`).replace(/\s*SETTINGS mutations_sync = 1$/, '')];
+  if (alter) {
+    const local = statement.replace(`ALTER TABLE ${alter[1]}`, `ALTER TABLE ${alter[1]}_local ${on}`).replace(/\s*SETTINGS mutations_sync = 1$/, '');
+    // A new column is the Distributed table's as well: it reads the shards' columns by name.
+    if (/^ALTER TABLE \w+ ADD COLUMN/.test(statement)) return [local, statement.replace(`ALTER TABLE ${alter[1]}`, `ALTER TABLE ${alter[1]} ${on}`)];
+    return [local];
+  }
   // Backfills of a running single node: a new cluster has nothing to backfill.
   if (/^INSERT INTO/.test(statement)) return [];
   throw new Error(`no cluster translation for: ${statement.slice(0, 60)}`);

@@ -10,17 +10,17 @@ import { compileAudience, compileMembership, prepare } from '../../compiler/inde
 const context = { project: 'p', now: new Date('2026-03-31T12:00:00Z'), resolveSegment: () => undefined };
 const sqlOf = (...conditions: object[]) => compileAudience({ op: 'and', conditions }, context, { kind: 'count' }).sql;
 const event = (rest: object = {}) => ({ type: 'event', source: 'api', event: 'login', ...rest });
-const sets = (text: string) => text.match(/xxh3_128\(u\.id\) (NOT )?IN \(/g) ?? [];
+const sets = (text: string) => text.match(/u\.user_key (NOT )?IN \(/g) ?? [];
 
 describe('plan by shape', () => {
   it('"performed" and "did not perform" are sets of users: no GROUP BY, no join', () => {
     for (const condition of [event(), event({ operator: 'gte', value: 1 }), event({ operator: 'gt', value: 0 }), event({ operator: 'neq', value: 0 })]) {
       const text = sqlOf(condition);
-      expect(sets(text), JSON.stringify(condition)).toEqual(['xxh3_128(u.id) IN (']);
+      expect(sets(text), JSON.stringify(condition)).toEqual(['u.user_key IN (']);
       expect(text).not.toMatch(/JOIN|GROUP BY/);
     }
     for (const condition of [event({ operator: 'eq', value: 0 }), event({ operator: 'lt', value: 1 }), event({ operator: 'lte', value: 0 })]) {
-      expect(sets(sqlOf(condition)), JSON.stringify(condition)).toEqual(['xxh3_128(u.id) NOT IN (']);
+      expect(sets(sqlOf(condition)), JSON.stringify(condition)).toEqual(['u.user_key NOT IN (']);
     }
   });
 
@@ -30,18 +30,18 @@ describe('plan by shape', () => {
       { type: 'experience', experience: 'tour', interaction: 'not_completed', within: { amount: 7, unit: 'days' } },
       { type: 'answer', experience: 'nps', step: 'score', operator: 'not_answered' },
     );
-    expect(sets(text)).toEqual(['xxh3_128(u.id) IN (', 'xxh3_128(u.id) NOT IN (', 'xxh3_128(u.id) NOT IN (']);
+    expect(sets(text)).toEqual(['u.user_key IN (', 'u.user_key NOT IN (', 'u.user_key NOT IN (']);
     expect(text).not.toMatch(/JOIN/);
   });
 
   it('a first / last time or a min / max in a range is a set of users with values in it, less those with values below (above) it', () => {
     const cases: Array<[object, string[]]> = [
-      [event({ measure: 'first_time', operator: 'more_than_ago', value: { amount: 90, unit: 'days' } }), ['xxh3_128(u.id) IN (']],
-      [event({ measure: 'first_time', operator: 'in_last', value: { amount: 3, unit: 'days' } }), ['xxh3_128(u.id) IN (', 'xxh3_128(u.id) NOT IN (']],
-      [event({ measure: 'last_time', operator: 'after', value: '2026-01-01' }), ['xxh3_128(u.id) IN (']],
-      [event({ measure: 'last_time', operator: 'on', value: '2026-01-01' }), ['xxh3_128(u.id) IN (', 'xxh3_128(u.id) NOT IN (']],
-      [event({ measure: { min: 'amount' }, operator: 'lte', value: 3 }), ['xxh3_128(u.id) IN (']],
-      [event({ measure: { max: 'amount' }, operator: 'between', value: [1, 3] }), ['xxh3_128(u.id) IN (', 'xxh3_128(u.id) NOT IN (']],
+      [event({ measure: 'first_time', operator: 'more_than_ago', value: { amount: 90, unit: 'days' } }), ['u.user_key IN (']],
+      [event({ measure: 'first_time', operator: 'in_last', value: { amount: 3, unit: 'days' } }), ['u.user_key IN (', 'u.user_key NOT IN (']],
+      [event({ measure: 'last_time', operator: 'after', value: '2026-01-01' }), ['u.user_key IN (']],
+      [event({ measure: 'last_time', operator: 'on', value: '2026-01-01' }), ['u.user_key IN (', 'u.user_key NOT IN (']],
+      [event({ measure: { min: 'amount' }, operator: 'lte', value: 3 }), ['u.user_key IN (']],
+      [event({ measure: { max: 'amount' }, operator: 'between', value: [1, 3] }), ['u.user_key IN (', 'u.user_key NOT IN (']],
     ];
     for (const [condition, expected] of cases) {
       const text = sqlOf(condition);
@@ -59,11 +59,11 @@ describe('plan by shape', () => {
   it('a measure alone on its table is a set of the users its test holds (or fails) for: GROUP BY … HAVING, no join', () => {
     for (const condition of measures) {
       const text = sqlOf(condition);
-      expect(text, JSON.stringify(condition)).toMatch(/xxh3_128\(u\.id\) (NOT )?IN \([\s\S]*GROUP BY user_key HAVING/);
+      expect(text, JSON.stringify(condition)).toMatch(/u\.user_key (NOT )?IN \([\s\S]*GROUP BY user_key HAVING/);
       expect(text).not.toMatch(/JOIN/);
     }
     // "fewer than 3": users without rows hold it, so it is everyone but those with rows failing it.
-    expect(sets(sqlOf(event({ operator: 'lt', value: 3 })))).toEqual(['xxh3_128(u.id) NOT IN (']);
+    expect(sets(sqlOf(event({ operator: 'lt', value: 3 })))).toEqual(['u.user_key NOT IN (']);
   });
 
   it('a group of one table\'s conditions that holds all its measured ones is one set: GROUP BY … HAVING the group\'s test', () => {
@@ -75,12 +75,12 @@ describe('plan by shape', () => {
     ];
     for (const conditions of trees) {
       const text = sqlOf(...conditions);
-      expect(sets(text), JSON.stringify(conditions)).toEqual(['xxh3_128(u.id) IN (']);
+      expect(sets(text), JSON.stringify(conditions)).toEqual(['u.user_key IN (']);
       expect(text).toMatch(/GROUP BY user_key HAVING \(/);
       expect(text).not.toMatch(/JOIN/);
     }
     // Fewer than 3 logins or over 5 spent holds for users without rows: everyone but those with rows failing it.
-    expect(sets(sqlOf({ op: 'or', conditions: [event({ operator: 'lt', value: 3 }), event({ event: 'purchase', measure: { sum: 'amount' }, operator: 'gt', value: 5 })] }))).toEqual(['xxh3_128(u.id) NOT IN (']);
+    expect(sets(sqlOf({ op: 'or', conditions: [event({ operator: 'lt', value: 3 }), event({ event: 'purchase', measure: { sum: 'amount' }, operator: 'gt', value: 5 })] }))).toEqual(['u.user_key NOT IN (']);
   });
 
   it('measures of one table in different branches share one per-user pass, joined once', () => {
@@ -96,7 +96,7 @@ describe('plan by shape', () => {
   it('sets and passes mix in one tree; profile and set predicates are computed in the users scan', () => {
     const text = sqlOf(event(), event({ event: 'purchase', operator: 'gte', value: 3 }), event({ event: 'search', operator: 'lt', value: 3 }), { type: 'attribute', attribute: 'email', operator: 'is_not_empty' });
     expect(sets(text)).toHaveLength(1);
-    expect(text).toMatch(/xxh3_128\(u\.id\) IN \([\s\S]*\) AS c\d/);
+    expect(text).toMatch(/u\.user_key IN \([\s\S]*\) AS c\d/);
     expect(text).toMatch(/LEFT JOIN event_measures/);
   });
 

@@ -31,6 +31,11 @@ describe('cluster DDL', () => {
     expect(CLUSTER_SETTINGS.distributed_product_mode).toBe('local');
   });
 
+  it('adds a new column to the Distributed table as well as to the local one', () => {
+    expect(ddl).toContain("ALTER TABLE events_local ON CLUSTER 'main' ADD COLUMN IF NOT EXISTS user_key");
+    expect(ddl).toContain("ALTER TABLE events ON CLUSTER 'main' ADD COLUMN IF NOT EXISTS user_key");
+  });
+
   describe('the local tables, made single-node again, on the real engine', () => {
     let warehouse: EmbeddedWarehouse;
     beforeAll(() => { warehouse = new EmbeddedWarehouse({ dataDir: tempDir(), queryTimeoutMs: 30_000 }); });
@@ -38,7 +43,7 @@ describe('cluster DDL', () => {
 
     it('are valid ClickHouse DDL', async () => {
       const local = statements
-        .filter((s) => !/ENGINE = Distributed/.test(s))
+        .filter((s) => !/ENGINE = Distributed/.test(s) && !/^ALTER TABLE \w+(?<!_local) ON CLUSTER/.test(s))
         .map((s) => s.replace(/ ON CLUSTER 'main'/g, '').replace(/Replicated(\w+)\('[^']*', '\{replica\}'(?:, )?([^)]*)\)/, (_, engine: string, args: string) => `${engine}${args ? `(${args})` : ''}`));
       for (const statement of local) await warehouse.command(statement);
       const { rows } = await warehouse.query<{ name: string }>("SELECT name FROM system.tables WHERE database = currentDatabase() AND name LIKE '%_local' ORDER BY name");

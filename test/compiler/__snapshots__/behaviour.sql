@@ -1,7 +1,7 @@
 WITH
   event_measures AS (
     SELECT
-      xxh3_128 (user_id) AS user_key,
+      user_key,
       /* /conditions/0 */
       countIf (
         source = {p0:String}
@@ -34,7 +34,7 @@ WITH
   ),
   event_measures_1 AS (
     SELECT
-      xxh3_128 (user_id) AS user_key,
+      user_key,
       /* /conditions/4/conditions/0 */
       uniqUpToIf (21) (
         toDate32(timestamp),
@@ -60,11 +60,11 @@ FROM
   (
     SELECT
       id,
-      xxh3_128 (u.id) AS user_key,
+      user_key,
       /* /conditions/1 */
-      xxh3_128 (u.id) NOT IN (
+      u.user_key NOT IN (
         SELECT
-          xxh3_128 (user_id)
+          user_key
         FROM
           events
         WHERE
@@ -73,9 +73,9 @@ FROM
           AND event = {p8:String}
       ) AS c0,
       /* /conditions/2/conditions/0 */
-      xxh3_128 (u.id) IN (
+      u.user_key IN (
         SELECT
-          xxh3_128 (user_id) AS user_key
+          user_key
         FROM
           answers
         WHERE
@@ -156,9 +156,9 @@ FROM
           )
       ) AS c1,
       /* /conditions/2/conditions/1 */
-      xxh3_128 (u.id) IN (
+      u.user_key IN (
         SELECT
-          xxh3_128 (user_id)
+          user_key
         FROM
           interactions
         WHERE
