@@ -255,8 +255,10 @@ function answer(leaf: AnswerCondition, nowMs: number): Behaviour {
   const c = spec.comparison;
   const value = dynamicValues(sql.raw('value'));
   // A list is read as (is a list, its items): neither is ever NULL, and an Array cannot be Nullable.
-  const typed = c.type === 'number' ? [value.number!] : c.type === 'list' ? [value.list!.present, value.list!.items] : [value.string!];
-  const nullable = c.type !== 'list';
+  // A number that is not one (the latest answer is of another type) travels as NaN, which every
+  // number comparison reads as false, as it would NULL (JSON has no NaN): one argMax, not two.
+  const typed = c.type === 'number' ? [sql`ifNull(${value.number!}, nan)`] : c.type === 'list' ? [value.list!.present, value.list!.items] : [value.string!];
+  const nullable = c.type === 'string';
   const key = sql`bitOr(bitShiftLeft(toUInt128(bitXor(reinterpretAsUInt64(toUnixTimestamp64Milli(timestamp)), 9223372036854775808)), 64), toUInt128(cityHash64(tuple(${join(typed, ', ')}))))`;
   const parts: Aggregate[] = typed.flatMap((x) => nullable
     ? [{ fn: 'argMax', args: [sql`assumeNotNull(${x})`, key] }, { fn: 'argMax', args: [sql`isNull(${x})`, key] }]

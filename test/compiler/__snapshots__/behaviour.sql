@@ -87,65 +87,35 @@ FROM
         HAVING
           ifNull(count(), 0) > 0
           AND ifNull(
-            if(
-              argMax(
-                isNull(
-                  coalesce(
-                    toFloat64(dynamicElement(value, 'Int64')),
-                    toFloat64(dynamicElement(value, 'UInt64')),
-                    dynamicElement(value, 'Float64')
-                  )
+            argMax(
+              ifNull(
+                coalesce(
+                  toFloat64(dynamicElement(value, 'Int64')),
+                  toFloat64(dynamicElement(value, 'UInt64')),
+                  dynamicElement(value, 'Float64')
                 ),
-                bitOr(
-                  bitShiftLeft(
-                    toUInt128(
-                      bitXor(
-                        reinterpretAsUInt64(toUnixTimestamp64Milli(timestamp)),
-                        9223372036854775808
-                      )
-                    ),
-                    64
-                  ),
-                  toUInt128(
-                    cityHash64(
-                      tuple(
-                        coalesce(
-                          toFloat64(dynamicElement(value, 'Int64')),
-                          toFloat64(dynamicElement(value, 'UInt64')),
-                          dynamicElement(value, 'Float64')
-                        )
-                      )
-                    )
-                  )
-                )
+                nan
               ),
-              NULL,
-              argMax(
-                assumeNotNull(
-                  coalesce(
-                    toFloat64(dynamicElement(value, 'Int64')),
-                    toFloat64(dynamicElement(value, 'UInt64')),
-                    dynamicElement(value, 'Float64')
-                  )
-                ),
-                bitOr(
-                  bitShiftLeft(
-                    toUInt128(
-                      bitXor(
-                        reinterpretAsUInt64(toUnixTimestamp64Milli(timestamp)),
-                        9223372036854775808
-                      )
-                    ),
-                    64
-                  ),
+              bitOr(
+                bitShiftLeft(
                   toUInt128(
-                    cityHash64(
-                      tuple(
+                    bitXor(
+                      reinterpretAsUInt64(toUnixTimestamp64Milli(timestamp)),
+                      9223372036854775808
+                    )
+                  ),
+                  64
+                ),
+                toUInt128(
+                  cityHash64(
+                    tuple(
+                      ifNull(
                         coalesce(
                           toFloat64(dynamicElement(value, 'Int64')),
                           toFloat64(dynamicElement(value, 'UInt64')),
                           dynamicElement(value, 'Float64')
-                        )
+                        ),
+                        nan
                       )
                     )
                   )
