@@ -87,6 +87,9 @@ function positiveCompare(values: FieldValues, c: Comparison, nowMs: number): Sql
 
 const NUMBER_SYMBOLS = { eq: '=', gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
 
+/** The complement of a one-sided number bound (for values that are never missing). */
+export const BOUND_COMPLEMENTS = { gt: 'lte', lte: 'gt', gte: 'lt', lt: 'gte' } as const;
+
 export function dateRange(c: Extract<Comparison, { type: 'date' }>, nowMs: number): time.TimeRange {
   switch (c.operator) {
     case 'before': return time.before(c.value);

@@ -7,7 +7,7 @@
  * or as a subquery of its own.
  */
 import { encodeKey } from '../model/keys.js';
-import { compare, dateRange, dynamicValues, inRange, jsonKey, numberHolds, type FieldValues } from './comparisons.js';
+import { BOUND_COMPLEMENTS, compare, dateRange, dynamicValues, inRange, jsonKey, numberHolds, type FieldValues } from './comparisons.js';
 import { join, param, sql, type Sql } from './sql.js';
 import { inLast, windowRange, type TimeRange } from './time.js';
 import type { AnswerCondition, Comparison, CustomAttributeCondition, EventCondition, ExperienceCondition, Leaf, NativeAttribute } from './tree.js';
@@ -28,7 +28,7 @@ export interface Behaviour {
   readonly readsProperties?: boolean;
   /**
    * When the condition only asks whether the user has rows of some kinds: it holds exactly for the
-   * users with rows of every `exists` set and none of every `absent` one ("performed", "did not
+   * users with rows of every set (`absent: false`) and none of every `absent` one ("performed", "did not
    * perform", seen / not_seen, answered / not_answered; a first / last time within a range). Each
    * is a set of users, with no per-user measure.
    */
@@ -166,8 +166,8 @@ function numberBounds(n: Sql, c: Comparison, least: boolean): Bounds | undefined
   let beyond: Comparison | undefined;
   if (c.operator === 'between') beyond = least ? edge('lt', c.value[0]) : edge('gt', c.value[1]);
   else if (c.operator === 'eq') beyond = edge(least ? 'lt' : 'gt', c.value);
-  else if (least && (c.operator === 'gt' || c.operator === 'gte')) beyond = edge(c.operator === 'gt' ? 'lte' : 'lt', c.value);
-  else if (!least && (c.operator === 'lt' || c.operator === 'lte')) beyond = edge(c.operator === 'lt' ? 'gte' : 'gt', c.value);
+  // A lower bound of the least value (an upper one of the greatest): none may lie past it.
+  else if (least === (c.operator === 'gt' || c.operator === 'gte')) beyond = edge(BOUND_COMPLEMENTS[c.operator], c.value);
   return { within: compareNumber(n, c), beyond: beyond && compareNumber(n, beyond) };
 }
 

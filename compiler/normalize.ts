@@ -2,6 +2,7 @@
  * Normalization: small pure passes from a validated tree to the one the
  * planner receives. Each returns a new tree and preserves meaning exactly.
  */
+import { BOUND_COMPLEMENTS } from './comparisons.js';
 import { CompileError } from './errors.js';
 import type { Comparison, Condition, Group, Leaf, Node } from './tree.js';
 import { validateTree } from './validate.js';
@@ -246,7 +247,7 @@ const LIST_COMPLEMENTS = { includes: 'excludes', excludes: 'includes' } as const
 const EMPTY_COMPLEMENTS = { is_empty: 'is_not_empty', is_not_empty: 'is_empty' } as const;
 const NUMBER_COMPLEMENTS = { eq: 'neq', neq: 'eq' } as const;
 /** For measures that are never missing (count, distinct_days, sum) every comparison has a complement. */
-const MEASURE_COMPLEMENTS = { eq: 'neq', neq: 'eq', gt: 'lte', lte: 'gt', gte: 'lt', lt: 'gte' } as const;
+const MEASURE_COMPLEMENTS = { eq: 'neq', neq: 'eq', ...BOUND_COMPLEMENTS } as const;
 const INTERACTION_COMPLEMENTS = {
   seen: 'not_seen', not_seen: 'seen', completed: 'not_completed', not_completed: 'completed', dismissed: 'not_dismissed', not_dismissed: 'dismissed',
 } as const;

@@ -1,20 +1,21 @@
 /**
  * The plan: how normalized trees are evaluated over the project's users.
  *
- * - `single_pass` (default): a condition that only asks whether the user has
- *   any such row ("performed", "did not perform", seen, answered…) is a set
- *   of users built from those rows (`u.user_key [NOT] IN (…)`), computed
- *   in the users scan like a profile condition. Every other behavioural
- *   condition is an aggregate
- *   column of one `GROUP BY user` pass per table (events, interactions,
- *   answers; events conditions that read properties get a pass of their own
- *   rows), each pass reading only the rows some condition looks at; the
- *   users scan LEFT JOINs those per-user measures and applies the boolean
- *   tree to columns. A measured condition adds no scan, and a set reads only
- *   its own rows, so OR branches and negations cost nothing extra (the
- *   lesson of PostHog's cohort compiler). Several
- *   trees (a dashboard's segments, a user's memberships) share the passes:
- *   an aggregate used by two segments is computed once.
+ * - `single_pass` (default): behavioural conditions become sets of users,
+ *   `u.user_key [NOT] IN (…)`, computed in the users scan like a profile
+ *   condition: a condition that only asks whether the user has such rows
+ *   ("performed", "did not perform", seen, answered, a first time within a
+ *   range…) from those rows alone; a measured condition alone on its table,
+ *   or a group of one table's conditions holding all its measured ones, by
+ *   `GROUP BY user … HAVING` the test. Measured conditions of one table in
+ *   different branches are aggregate columns of one `GROUP BY user` pass over
+ *   it (events conditions that read properties get a pass of their own
+ *   rows), LEFT JOINed to the users scan, which applies the boolean tree to
+ *   columns. A measured condition adds no scan, and a set reads only its own
+ *   rows, so OR branches and negations cost nothing extra (the lesson of
+ *   PostHog's cohort compiler). Several trees (a dashboard's segments, a
+ *   user's memberships) share the passes and identical sets: each is
+ *   computed once.
  * - `naive`: each condition of the tree as written (see `prepare`) is its own
  *   `u.id IN (subquery)` (a behavioural one `NOT IN` when it holds for users
  *   without rows). Kept for comparison: the benchmark measures both, and the
@@ -79,11 +80,7 @@ export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptio
 
   // Each leaf's SQL, built once: the plan looks at the leaves before emitting the tree.
   const leaves = new Map<PlannedNode, LeafSql>();
-  const leafOf = (node: PlannedNode): LeafSql => {
-    let leaf = leaves.get(node);
-    if (!leaf) leaves.set(node, (leaf = leafSql(node as Parameters<typeof leafSql>[0], nowMs)));
-    return leaf;
-  };
+  const leafOf = (node: PlannedNode): LeafSql => once(leaves, node, () => leafSql(node as Parameters<typeof leafSql>[0], nowMs));
   // A condition that only asks whether the user has any such row is a set of users (built from
   // those rows alone: no GROUP BY, no join), a predicate on the user like a profile condition.
   // A measured condition alone on its table (in its tree) is a set too (GROUP BY … HAVING its
@@ -157,9 +154,7 @@ export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptio
       rows.set(fingerprint(b.rows), b.rows);
       at.set(node, b.aggregates.map((a) => {
         const own: Aggregate = { ...a, only: a.only ? sql`${b.rows} AND ${a.only}` : b.rows };
-        const key = fingerprint(aggregateSql(own, undefined));
-        if (!positions.has(key)) positions.set(key, aggregates.push(own) - 1);
-        return positions.get(key)!;
+        return once(positions, fingerprint(aggregateSql(own, undefined)), () => aggregates.push(own) - 1);
       }));
     };
     collect(group);
@@ -185,24 +180,17 @@ export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptio
     // subcolumns would be read for every row of every other condition (batch of the suite −20 %).
     // Not for one user: each pass reads a granule of that user's rows per part, so one pass is cheaper.
     const key = b.readsProperties && userId === undefined ? `${b.table}\0${fingerprint(b.rows)}` : b.table;
-    let pass = passes.get(key);
-    if (!pass) {
+    const pass = once(passes, key, () => {
       const n = [...passes.values()].filter((p) => p.table === b.table).length;
-      pass = { table: b.table, cte: `${MEASURES[b.table].cte}${n ? `_${n}` : ''}`, alias: `${MEASURES[b.table].alias}${n ? n : ''}`, rows: new Map(), columns: [], named: new Map() };
-      passes.set(key, pass);
-    }
-    const { alias } = pass;
+      return { table: b.table, cte: `${MEASURES[b.table].cte}${n ? `_${n}` : ''}`, alias: `${MEASURES[b.table].alias}${n ? n : ''}`, rows: new Map(), columns: [], named: new Map() };
+    });
     const refs = b.aggregates.map((a) => {
       const aggregate = aggregateSql(a, b.rows);
-      const key = fingerprint(aggregate);
-      let ref = pass.named.get(key);
-      if (!ref) {
+      return once(pass.named, fingerprint(aggregate), () => {
         const name = `m${pass.columns.length}`;
         pass.columns.push(sql`${comment(path)}${aggregate} AS ${sql.raw(name)}`);
-        ref = sql.raw(`${alias}.${name}`);
-        pass.named.set(key, ref);
-      }
-      return ref;
+        return sql.raw(`${pass.alias}.${name}`);
+      });
     });
     pass.rows.set(fingerprint(b.rows), b.rows);
     return sql`${comment(path)}(${b.test(refs)})`;
@@ -255,9 +243,7 @@ export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptio
         SELECT ${sql.raw(USERS_ALIAS)}.id FROM users AS ${sql.raw(USERS_ALIAS)} FINAL WHERE ${scope(USERS_ALIAS)} AND ${predicate})`;
     }
     if (!joins) return sql`${comment(path)}${predicate}`;
-    const key = fingerprint(predicate);
-    let entry = profiles.get(key);
-    if (!entry) profiles.set(key, (entry = { name: `c${profiles.size}`, predicate, path }));
+    const entry = once(profiles, fingerprint(predicate), () => ({ name: `c${profiles.size}`, predicate, path }));
     return sql`${comment(path)}${sql.raw(`${USERS_ALIAS}.${entry.name}`)}`;
   };
 
@@ -312,6 +298,12 @@ export function planAudience(tree: PlannedGroup, options: PlanOptions): Audience
 
 function isBehaviour(node: PlannedNode): boolean {
   return node.kind === 'event' || node.kind === 'experience' || node.kind === 'answer';
+}
+
+/** The value under key, made the first time it is asked for. */
+function once<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  if (!map.has(key)) map.set(key, make());
+  return map.get(key)!;
 }
 
 /** Two fragments with the same SQL and values are the same aggregate or filter. */

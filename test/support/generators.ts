@@ -116,7 +116,8 @@ const window = fc.oneof(
   pick(DATE_OPERANDS).map((d) => ({ after: d })),
 );
 const measureComparison = fc.oneof(
-  fc.record({ operator: pick(['eq', 'neq', 'gt', 'gte', 'lt', 'lte']), value: pick([0, 1, 2, 3, 5, 7.5, 12.25]) }),
+  // 150 takes distinct_days past the bounded count (uniqUpTo) to the exact one.
+  fc.record({ operator: pick(['eq', 'neq', 'gt', 'gte', 'lt', 'lte']), value: pick([0, 1, 2, 3, 5, 7.5, 12.25, 150]) }),
   fc.record({ operator: fc.constant('between'), value: fc.tuple(pick([0, 1, 2]), pick([1, 3, 20])) }),
 );
 const event = fc.record({
@@ -169,5 +170,15 @@ export const savedSegments: fc.Arbitrary<Record<string, object>> = fc.record({ a
 
 const segmentLeaf = fc.record({ type: fc.constant('segment'), segment: pick(['sA', 'sB', 'sC', 'sE']), operator: pick(['in', 'not_in']) });
 
+/**
+ * Branches sharing a condition, as builders write them ("pro and X, or pro and Y", or dually): what
+ * normalization factors out, which random trees alone would seldom produce.
+ */
+const anyLeaf: fc.Arbitrary<object> = leaf;
+const sharedBranches: fc.Arbitrary<object> = fc.record({ op: pick(['and', 'or']), shared: anyLeaf, a: anyLeaf, b: fc.option(anyLeaf, { nil: undefined }) }).map(({ op, shared, a, b }) => {
+  const dual = op === 'and' ? 'or' : 'and';
+  return { op, conditions: [{ op: dual, conditions: [shared, a] }, { op: dual, conditions: b ? [b, shared] : [shared] }] };
+});
+
 /** Trees that may also nest the saved segments of `savedSegments`. */
-export const treeWithSegments = treeOf(fc.oneof({ weight: 5, arbitrary: leaf }, { weight: 1, arbitrary: segmentLeaf }));
+export const treeWithSegments = treeOf(fc.oneof({ weight: 5, arbitrary: leaf }, { weight: 1, arbitrary: segmentLeaf }, { weight: 1, arbitrary: sharedBranches }));
