@@ -22,8 +22,12 @@ export interface FieldValues {
   boolean?: Sql;
   /** Nullable(DateTime64(3, 'UTC')): the value when it is a date or timestamp. */
   date?: Sql;
-  /** Whether the value is a list, and its items as Array(String). */
-  list?: { present: Sql; items: Sql };
+  /**
+   * Whether the value is a list, and its items as Array(String). `variants`, when given, are the
+   * items of each stored list type, empty when the value is of another: a membership test can read
+   * them one by one, without asking the value's type.
+   */
+  list?: { present: Sql; items: Sql; variants?: readonly Sql[] };
   /** Missing, null, "" or [] (rule 3). */
   empty: Sql;
 }
@@ -75,14 +79,25 @@ function positiveCompare(values: FieldValues, c: Comparison, nowMs: number): Sql
       const list = values.list;
       if (!list) return sql`false`;
       switch (c.operator) {
-        case 'includes': return sql`${list.present} AND has(${list.items}, ${param(c.value, 'String')})`;
-        case 'includes_any': return sql`${list.present} AND hasAny(${list.items}, ${param([...c.value], 'Array(String)')})`;
-        case 'includes_all': return sql`${list.present} AND hasAll(${list.items}, ${param([...c.value], 'Array(String)')})`;
+        case 'includes': return inAnyVariant(list, (items) => sql`has(${items}, ${param(c.value, 'String')})`);
+        case 'includes_any': return inAnyVariant(list, (items) => sql`hasAny(${items}, ${param([...c.value], 'Array(String)')})`);
+        // hasAll of nothing holds even for an empty variant (a value that is no list): only with values.
+        case 'includes_all': return inAnyVariant(list, (items) => sql`hasAll(${items}, ${param([...c.value], 'Array(String)')})`, c.value.length > 0);
       }
       break;
     }
   }
   throw new Error(`unhandled comparison ${c.type} ${c.operator}`);
+}
+
+/**
+ * A test of a list's items that fails on an empty list: over each stored list type in turn (an empty
+ * variant fails it, so no type check is needed — list includes any at 1 M users 55 → 37 ms), or on
+ * the items of a value that is a list.
+ */
+function inAnyVariant(list: NonNullable<FieldValues['list']>, test: (items: Sql) => Sql, failsOnEmpty = true): Sql {
+  if (list.variants && failsOnEmpty) return sql`(${join(list.variants.map(test), ' OR ')})`;
+  return sql`${list.present} AND ${test(list.items)}`;
 }
 
 const NUMBER_SYMBOLS = { eq: '=', gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
@@ -147,10 +162,16 @@ export function dateFromString(s: Sql): Sql {
 export function dynamicValues(v: Sql): FieldValues {
   // Getters: a comparison reads one type, so only that type's SQL is built (compile time matters for big trees).
   const string = () => sql`dynamicElement(${v}, 'String')`;
-  const list = () => ({
-    present: sql`(dynamicType(${v}) IN ('Array(Nullable(String))', 'Array(String)'))`,
-    items: sql`if(dynamicType(${v}) = 'Array(String)', dynamicElement(${v}, 'Array(String)'), arrayMap(x -> ifNull(x, ''), dynamicElement(${v}, 'Array(Nullable(String))')))`,
-  });
+  const list = () => {
+    // A null item reads as "" (a list is a list of strings).
+    const strings = sql`dynamicElement(${v}, 'Array(String)')`;
+    const nullables = sql`arrayMap(x -> ifNull(x, ''), dynamicElement(${v}, 'Array(Nullable(String))'))`;
+    return {
+      present: sql`(dynamicType(${v}) IN ('Array(Nullable(String))', 'Array(String)'))`,
+      items: sql`if(dynamicType(${v}) = 'Array(String)', ${strings}, ${nullables})`,
+      variants: [strings, nullables],
+    };
+  };
   return {
     get string() { return string(); },
     // JSON numbers arrive as Int64, UInt64 or Float64; all compare as doubles (rule 6), rounded as
