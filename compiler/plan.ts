@@ -102,7 +102,7 @@ export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptio
       if (!isBehaviour(node)) return;
       const b = leafOf(node) as Behaviour;
       if (b.sets) return void leafSets.add(node);
-      measured.set(b.table, [...(measured.get(b.table) ?? []), node]);
+      once(measured, b.table, () => []).push(node);
     };
     collect(tree);
     for (const nodes of measured.values()) {
