@@ -84,16 +84,14 @@ WHERE
                   64
                 ),
                 toUInt128(
-                  cityHash64(
-                    tuple(
-                      ifNull(
-                        coalesce(
-                          toFloat64(dynamicElement(value, 'Int64')),
-                          toFloat64(dynamicElement(value, 'UInt64')),
-                          dynamicElement(value, 'Float64')
-                        ),
-                        nan
-                      )
+                  reinterpretAsUInt64(
+                    ifNull(
+                      coalesce(
+                        toFloat64(dynamicElement(value, 'Int64')),
+                        toFloat64(dynamicElement(value, 'UInt64')),
+                        dynamicElement(value, 'Float64')
+                      ),
+                      nan
                     )
                   )
                 )
