@@ -136,7 +136,6 @@ export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptio
   }
 
   const asSet = (node: PlannedNode) => leafSets.has(node);
-  const readsSet = (node: PlannedNode): boolean => (node.kind === 'group' ? groupSets.has(node) || node.conditions.some(readsSet) : asSet(node));
   const needsPass = (node: PlannedNode): boolean => (node.kind === 'group'
     ? !groupSets.has(node) && node.conditions.some(needsPass)
     : isBehaviour(node) && !asSet(node));
@@ -227,10 +226,7 @@ export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptio
   const predicate = (node: PlannedNode): Sql => {
     if (node.kind === 'group') {
       if (groupSets.has(node)) return profile(usersWith(groupBehaviour(node)), node.path);
-      // Cheap tests first: AND / OR stop at the first that decides a row (short-circuit evaluation,
-      // see SESSION_SETTINGS), so a set is probed only for the users the others leave open.
-      const cheapFirst = [...node.conditions].sort((a, b) => Number(readsSet(a)) - Number(readsSet(b)));
-      return combine(node, cheapFirst.map(predicate));
+      return combine(node, node.conditions.map(predicate));
     }
     const leaf = leafOf(node);
     return leaf.kind === 'profile' ? profile(leaf.predicate, node.path) : behaviour(node, leaf, node.path);

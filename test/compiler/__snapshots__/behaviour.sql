@@ -61,14 +61,6 @@ FROM
     SELECT
       id,
       user_key,
-      /* /conditions/3 */
-      ifNull(
-        has(
-          {p8:Array(String)},
-          dynamicElement(u.traits.{p9:Identifier}, 'String')
-        ),
-        false
-      ) AS c0,
       /* /conditions/1 */
       u.user_key NOT IN (
         SELECT
@@ -78,8 +70,8 @@ FROM
         WHERE
           project = {p6:String}
           AND source = {p0:String}
-          AND event = {p10:String}
-      ) AS c1,
+          AND event = {p8:String}
+      ) AS c0,
       /* /conditions/2/conditions/0 */
       u.user_key IN (
         SELECT
@@ -88,8 +80,8 @@ FROM
           answers
         WHERE
           project = {p6:String}
-          AND experience = {p11:String}
-          AND step = {p12:String}
+          AND experience = {p9:String}
+          AND step = {p10:String}
         GROUP BY
           user_key
         HAVING
@@ -127,10 +119,10 @@ FROM
                   )
                 )
               )
-            ) >= {p13:Float64},
+            ) >= {p11:Float64},
             false
           )
-      ) AS c2,
+      ) AS c1,
       /* /conditions/2/conditions/1 */
       u.user_key IN (
         SELECT
@@ -139,10 +131,18 @@ FROM
           interactions
         WHERE
           project = {p6:String}
-          AND experience = {p14:String}
-          AND interaction = {p15:String}
-          AND timestamp >= {p16:DateTime64(3, 'UTC')}
+          AND experience = {p12:String}
+          AND interaction = {p13:String}
+          AND timestamp >= {p14:DateTime64(3, 'UTC')}
           AND timestamp <= {p5:DateTime64(3, 'UTC')}
+      ) AS c2,
+      /* /conditions/3 */
+      ifNull(
+        has(
+          {p15:Array(String)},
+          dynamicElement(u.traits.{p16:Identifier}, 'String')
+        ),
+        false
       ) AS c3
     FROM
       users AS u FINAL
@@ -161,19 +161,19 @@ WHERE
         false
       )
     )
-    AND /* /conditions/3 */ u.c0
+    AND /* /conditions/1 */ u.c0
+    AND (
+      /* /conditions/2/conditions/0 */
+      u.c1
+      OR /* /conditions/2/conditions/1 */ u.c2
+    )
+    AND /* /conditions/3 */ u.c3
     AND /* /conditions/4/conditions/0 */ (
       ifNull(
         ifNull(toFloat64(e1.m0), 0) < {p18:Float64},
         false
       )
     )
-    AND /* /conditions/1 */ u.c1
-    AND (
-      /* /conditions/2/conditions/0 */
-      u.c2
-      OR /* /conditions/2/conditions/1 */ u.c3
-    )
   )
 
--- params: {"p0":"api","p1":"purchase","p2":"plan","p3":"pro","p4":"2026-05-16 12:00:00.000","p5":"2026-06-15 12:00:00.000","p6":"demo","p7":"login","p8":["Paris","Lyon"],"p9":"address%2Ecity","p10":"account_deleted","p11":"nps_q1","p12":"score","p13":9,"p14":"tour_1","p15":"completed","p16":"2026-03-15 12:00:00.000","p17":3,"p18":20}
+-- params: {"p0":"api","p1":"purchase","p2":"plan","p3":"pro","p4":"2026-05-16 12:00:00.000","p5":"2026-06-15 12:00:00.000","p6":"demo","p7":"login","p8":"account_deleted","p9":"nps_q1","p10":"score","p11":9,"p12":"tour_1","p13":"completed","p14":"2026-03-15 12:00:00.000","p15":["Paris","Lyon"],"p16":"address%2Ecity","p17":3,"p18":20}
