@@ -16,8 +16,8 @@ function members(tree: PlannedGroup, context: Context): Sql {
 
 /**
  * Whether a row's user is a member: the row's stored user_key against a set of the same 128-bit
- * hashes of the members' ids, rather than the ids themselves (a 90-day series among a million members: 1.05 s → 0.2 s; see compiler/plan.ts on
- * the hash).
+ * hashes of the members' ids, rather than the ids themselves (a 90-day series among a million
+ * members: 1.05 s → 0.2 s; see compiler/plan.ts on the hash).
  */
 function isMember(members: Sql): Sql {
   return sql`user_key IN (SELECT xxh3_128(user_id) FROM (${members}))`;

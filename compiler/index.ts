@@ -106,7 +106,6 @@ export function userColumnList(alias?: string): string {
   ].join(', ');
 }
 
-
 function emit(source: AudienceSource, query: AudienceQuery): Sql {
   const where = sql`${source.where} AND ${source.members[0]!}`;
   switch (query.kind) {

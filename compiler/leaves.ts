@@ -247,10 +247,11 @@ function answer(leaf: AnswerCondition, nowMs: number): Behaviour {
   }
   // The latest answer, carried through argMax only as the type the comparison reads: reading the
   // Dynamic value whole is ~20× slower, and a tuple as argMax's value or key ~3× slower than plain
-  // columns. So each typed part travels as its own argMax — its value (argMax skips a NULL, so
-  // assumeNotNull) and whether it was NULL (the latest answer is of another type) — all keyed by one
-  // UInt128 that orders by timestamp, then by a hash of the typed value: every part comes from the
-  // same row, and a tie on the timestamp breaks the same way in every query.
+  // columns. So each typed part travels as its own argMax (a string as its value — argMax skips a
+  // NULL, so assumeNotNull — and whether it was NULL, i.e. the latest answer is of another type),
+  // all keyed by one UInt128 that orders by timestamp, then by the typed value (its bits, or a
+  // hash): every part comes from the same row, and a tie on the timestamp breaks the same way in
+  // every query.
   // Only respondents match, a negative meaning "answered, and the positive does not hold".
   const c = spec.comparison;
   const value = dynamicValues(sql.raw('value'));

@@ -52,11 +52,12 @@ export function factorCommon(node: PlannedNode): PlannedNode {
   const terms = conditions.map((c) => (c.kind === 'group' && !c.negate && c.op === dual ? c.conditions : [c]));
   // Two single-term branches are different (siblings are deduplicated): nothing is shared.
   if (terms.filter((t) => t.length === 1).length > 1) return group;
-  const keys = terms.map((t) => new Set(t.map(meaning)));
-  const common = terms[0]!.filter((c) => keys.every((k) => k.has(meaning(c))));
-  if (common.length === 0) return group;
-  const shared = new Set(common.map(meaning));
-  const rests = terms.map((t) => t.filter((c) => !shared.has(meaning(c))));
+  const meanings = terms.map((t) => t.map(meaning));
+  const keys = meanings.map((m) => new Set(m));
+  const shared = new Set(meanings[0]!.filter((m) => keys.every((k) => k.has(m))));
+  if (shared.size === 0) return group;
+  const common = terms[0]!.filter((_, i) => shared.has(meanings[0]![i]!));
+  const rests = terms.map((t, j) => t.filter((_, i) => !shared.has(meanings[j]![i]!)));
   if (rests.some((r) => r.length === 0)) return { ...node, op: dual, conditions: common };
   const branches = rests.map((r, i) => (r.length === 1 ? r[0]! : { ...(conditions[i] as PlannedGroup), conditions: r }));
   return { ...node, op: dual, conditions: [...common, { ...node, negate: false, conditions: branches }] };

@@ -112,25 +112,24 @@ export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptio
       }));
       if (distinct.size === 1) nodes.forEach((node) => leafSets.add(node));
     }
-    /** The table of a node's conditions when they are all behaviour of one table, and how many of them are measured. */
-    const tableOf = (node: PlannedNode): { table: BehaviourTable; measured: number } | null => {
+    // Bottom up, each node's table (when its conditions are all behaviour of one table) and how many
+    // of them are measured; the lowest group holding all of its table's measured conditions (at
+    // least two) is the set.
+    interface Seen { table: BehaviourTable | null; measured: number; setBelow: boolean }
+    const visit = (node: PlannedNode): Seen => {
       if (node.kind !== 'group') {
-        if (!isBehaviour(node)) return null;
+        if (!isBehaviour(node)) return { table: null, measured: 0, setBelow: false };
         const b = leafOf(node) as Behaviour;
-        return { table: b.table, measured: b.sets ? 0 : 1 };
+        return { table: b.table, measured: b.sets ? 0 : 1, setBelow: false };
       }
-      const parts = node.conditions.map(tableOf);
-      const table = parts[0]?.table;
-      return table && parts.every((p) => p?.table === table) ? { table, measured: parts.reduce((n, p) => n + p!.measured, 0) } : null;
-    };
-    // The lowest group holding all of its table's measured conditions (at least two) is the set.
-    const visit = (node: PlannedNode): boolean => {
-      if (node.kind !== 'group') return false;
-      const below = node.conditions.map(visit).some(Boolean);
-      const t = tableOf(node);
-      const holds = t !== null && t.measured >= 2 && t.measured === measured.get(t.table)?.length;
+      const parts = node.conditions.map(visit);
+      const table = parts[0]?.table ?? null;
+      const one = table !== null && parts.every((p) => p.table === table);
+      const measuredHere = parts.reduce((n, p) => n + p.measured, 0);
+      const below = parts.some((p) => p.setBelow);
+      const holds = one && measuredHere >= 2 && measuredHere === measured.get(table)?.length;
       if (holds && !below) groupSets.add(node);
-      return holds || below;
+      return { table: one ? table : null, measured: measuredHere, setBelow: holds || below };
     };
     visit(tree);
   }
