@@ -67,7 +67,7 @@ export function audienceSql(tree: PlannedGroup, context: Omit<CompileContext, 'r
 export function compileCounts(trees: readonly PlannedGroup[], context: Omit<CompileContext, 'resolveSegment'>): CompiledSql {
   const source = planAudiences(trees, planOptions(context));
   const counts = source.members.map((m, i) => sql`countIf(${m}) AS ${sql.raw(`s${i}`)}`);
-  return compileSql(sql`${head(source)}SELECT ${joinList(counts)}\nFROM ${source.from}\nWHERE ${source.where}`);
+  return compileSql(sql`${head(source)}SELECT ${joinList(counts)}\nFROM ${source.from}\nWHERE ${source.where}${tail(source)}`);
 }
 
 /**
@@ -89,6 +89,10 @@ function head(source: AudienceSource): Sql {
   return source.with ? sql`WITH ${source.with}\n` : sql``;
 }
 
+function tail(source: AudienceSource): Sql {
+  return source.settings ? sql`\nSETTINGS ${source.settings}` : sql``;
+}
+
 function joinList(parts: Sql[]): Sql {
   return sql.join(parts, sql.raw(',\n'));
 }
@@ -107,17 +111,24 @@ export function userColumnList(alias?: string): string {
 }
 
 function emit(source: AudienceSource, query: AudienceQuery): Sql {
-  const where = sql`${source.where} AND ${source.members[0]!}`;
+  const where = conjunction([source.where, source.members[0]!]);
+  const settings = tail(source);
   switch (query.kind) {
     case 'count':
-      return sql`${head(source)}SELECT count() AS count\nFROM ${source.from}\nWHERE ${where}`;
+      return sql`${head(source)}SELECT count() AS count\nFROM ${source.from}\nWHERE ${where}${settings}`;
     case 'filter':
-      return sql`${head(source)}SELECT ${sql.raw(USERS_ALIAS)}.id AS user_id\nFROM ${source.from}\nWHERE ${where}`;
+      return sql`${head(source)}SELECT ${sql.raw(USERS_ALIAS)}.id AS user_id\nFROM ${source.from}\nWHERE ${where}${settings}`;
     case 'users': {
       const after = query.after ? sql`\nAND ${keysetAfter(query, query.after)}` : sql``;
-      return sql`${head(source)}SELECT ${sql.raw(userColumnList(USERS_ALIAS))}\nFROM ${source.from}\nWHERE ${where}${after}\nORDER BY ${orderBy(query)}\nLIMIT ${sql.raw(String(query.limit))}`;
+      return sql`${head(source)}SELECT ${sql.raw(userColumnList(USERS_ALIAS))}\nFROM ${source.from}\nWHERE ${where}${after}\nORDER BY ${orderBy(query)}\nLIMIT ${sql.raw(String(query.limit))}${settings}`;
     }
   }
+}
+
+/** `a AND b …`, leaving out the parts that are just `true`. */
+function conjunction(parts: readonly Sql[]): Sql {
+  const kept = parts.filter((p) => compileSql(p).sql !== 'true');
+  return kept.length ? sql.join(kept, sql.raw(' AND ')) : sql`true`;
 }
 
 const SORT_TYPES = { id: 'String', name: 'String', email: 'String', created_at: "DateTime64(3, 'UTC')", last_activity_at: "DateTime64(3, 'UTC')", sessions: 'Float64' } as const;

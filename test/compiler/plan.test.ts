@@ -5,7 +5,7 @@
  * differential suite's; this pins down which plan each shape gets.
  */
 import { describe, expect, it } from 'vitest';
-import { compileAudience, compileMembership, prepare } from '../../compiler/index.js';
+import { compileAudience, compileCounts, compileMembership, prepare } from '../../compiler/index.js';
 
 const context = { project: 'p', now: new Date('2026-03-31T12:00:00Z'), resolveSegment: () => undefined };
 const sqlOf = (...conditions: object[]) => compileAudience({ op: 'and', conditions }, context, { kind: 'count' }).sql;
@@ -67,11 +67,11 @@ describe('plan by shape', () => {
   });
 
   it('a group of one table\'s conditions that holds all its measured ones is one set: GROUP BY … HAVING the group\'s test', () => {
-    const pro = { type: 'custom_attribute', key: 'plan', operator: 'is', value: 'pro' };
+    const paid = { type: 'custom_attribute', key: 'plan', operator: 'is_not', value: 'free' };
     const trees = [
       [measures[0]!, measures[3]!],
-      // "(pro and 2+ searches) or (pro and 2+ invites)": pro is factored out, the OR is one set.
-      [{ op: 'or', conditions: [{ op: 'and', conditions: [event({ event: 'search', operator: 'gte', value: 2 }), pro] }, { op: 'and', conditions: [event({ event: 'invite', operator: 'gte', value: 2 }), pro] }] }],
+      // "(paid and 2+ searches) or (paid and 2+ invites)": paid is factored out, the OR is one set.
+      [{ op: 'or', conditions: [{ op: 'and', conditions: [event({ event: 'search', operator: 'gte', value: 2 }), paid] }, { op: 'and', conditions: [event({ event: 'invite', operator: 'gte', value: 2 }), paid] }] }],
     ];
     for (const conditions of trees) {
       const text = sqlOf(...conditions);
@@ -81,6 +81,31 @@ describe('plan by shape', () => {
     }
     // Fewer than 3 logins or over 5 spent holds for users without rows: everyone but those with rows failing it.
     expect(sets(sqlOf({ op: 'or', conditions: [event({ operator: 'lt', value: 3 }), event({ event: 'purchase', measure: { sum: 'amount' }, operator: 'gt', value: 5 })] }))).toEqual(['u.user_key NOT IN (']);
+  });
+
+  it('a set ANDed with profile conditions that keep few users is joined to them, users as the build side', () => {
+    const pro = { type: 'custom_attribute', key: 'plan', operator: 'is', value: 'pro' };
+    const paid = { type: 'custom_attribute', key: 'plan', operator: 'is_not', value: 'free' };
+    const narrowed = /^SELECT count\(\) AS count\nFROM \(\/\* [^*]+ \*\/ SELECT user_key FROM events WHERE [\s\S]* AS n RIGHT SEMI JOIN \(SELECT u\.id, u\.user_key FROM users AS u FINAL WHERE [\s\S]*\) AS u ON u\.user_key = n\.user_key\nWHERE true\nSETTINGS query_plan_join_swap_table = false$/;
+    // The measured set is the one joined (its GROUP BY then counts those users' rows only); the other sets are probed in the users scan.
+    const text = sqlOf(pro, event(), event({ event: 'purchase', operator: 'gte', value: 3 }), event({ event: 'search', operator: 'eq', value: 0 }));
+    expect(text).toMatch(narrowed);
+    expect(text).toMatch(/AS n RIGHT SEMI JOIN/);
+    expect(text.slice(0, text.indexOf('AS n RIGHT SEMI JOIN'))).toMatch(/GROUP BY user_key HAVING/);
+    expect(sets(text)).toEqual(['u.user_key IN (', 'u.user_key NOT IN (']);
+    // Two ranges keep 1/9 by System R's guesses; an existence set is joined when no measured one is there.
+    expect(sqlOf({ type: 'attribute', attribute: 'sessions', operator: 'gt', value: 3 }, { type: 'attribute', attribute: 'created_at', operator: 'in_last', value: { amount: 7, unit: 'days' } }, event())).toMatch(narrowed);
+    // Not when the profile conditions likely keep most users, with no profile condition, nor for pages of users, batches or one user.
+    for (const conditions of [[paid, event()], [{ type: 'attribute', attribute: 'sessions', operator: 'gt', value: 3 }, event()], [event(), event({ event: 'purchase', operator: 'gte', value: 3 })]]) {
+      expect(sqlOf(...conditions), JSON.stringify(conditions)).not.toMatch(/JOIN|SETTINGS/);
+    }
+    const tree = { op: 'and', conditions: [pro, event()] };
+    expect(compileAudience(tree, context, { kind: 'users', sort: { by: 'id', order: 'asc' }, limit: 50 }).sql).not.toMatch(/JOIN/);
+    expect(compileCounts([prepare(tree, () => undefined), prepare({ op: 'and', conditions: [event()] }, () => undefined)], context).sql).not.toMatch(/JOIN/);
+    expect(compileMembership([prepare(tree, () => undefined)], 'u1', context).sql).not.toMatch(/RIGHT SEMI JOIN/);
+    // An OR at the top, or a negated AND, has no conditions that must all hold.
+    expect(compileAudience({ op: 'or', conditions: [pro, event()] }, context, { kind: 'count' }).sql).not.toMatch(/JOIN/);
+    expect(compileAudience({ op: 'and', negate: true, conditions: [pro, event()] }, context, { kind: 'count' }).sql).not.toMatch(/JOIN/);
   });
 
   it('measures of one table in different branches share one per-user pass, joined once', () => {

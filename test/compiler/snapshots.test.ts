@@ -33,6 +33,16 @@ const TREES: Record<string, { tree: object; query?: AudienceQuery; strategy?: St
     },
   },
   'behaviour-naive': { tree: {}, strategy: 'naive' },
+  // Pro users with 3+ page views and a purchase: the measured set joined to the few users the profile condition keeps.
+  'narrowed': {
+    tree: {
+      op: 'and', conditions: [
+        { type: 'custom_attribute', key: 'plan', operator: 'is', value: 'pro' },
+        { type: 'event', source: 'jimo', event: 'page_view', operator: 'gte', value: 3 },
+        { type: 'event', source: 'api', event: 'purchase' },
+      ],
+    },
+  },
   'users-page': { tree: { op: 'and', conditions: [attribute('email')] }, query: { kind: 'users', sort: { by: 'last_activity_at', order: 'desc' }, limit: 51, after: { missing: false, value: '2026-06-01 10:00:00.000', id: 'u42' } } },
   'filter': { tree: { op: 'and', conditions: [{ type: 'attribute', attribute: 'created_at', operator: 'in_last', value: { amount: 7, unit: 'days' } }] }, query: { kind: 'filter' } },
 };

@@ -182,3 +182,14 @@ const sharedBranches: fc.Arbitrary<object> = fc.record({ op: pick(['and', 'or'])
 
 /** Trees that may also nest the saved segments of `savedSegments`. */
 export const treeWithSegments = treeOf(fc.oneof({ weight: 5, arbitrary: leaf }, { weight: 1, arbitrary: segmentLeaf }, { weight: 1, arbitrary: sharedBranches }));
+
+/**
+ * Trees whose conditions must all hold, with profile conditions that likely keep few users (one
+ * value matched) and behavioural ones: the shape the plan narrows by a join (compiler/plan.ts).
+ */
+const selectiveProfile = fc.oneof(attribute, customAttribute).filter((c) => ['is', 'eq', 'on', 'includes', 'is_empty'].includes((c as { operator: string }).operator));
+export const narrowable: fc.Arbitrary<object> = fc.record({
+  profile: fc.array(selectiveProfile, { minLength: 1, maxLength: 2 }),
+  behaviour: fc.array(fc.oneof(event, experience, answer), { minLength: 1, maxLength: 3 }),
+  rest: fc.option(treeWithSegments, { nil: undefined }),
+}).map(({ profile, behaviour, rest }) => ({ op: 'and', conditions: [...behaviour, ...profile, ...(rest ? [rest] : [])] }));

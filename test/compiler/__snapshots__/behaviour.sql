@@ -152,8 +152,7 @@ FROM
   LEFT JOIN event_measures AS e ON e.user_key = u.user_key
   LEFT JOIN event_measures_1 AS e1 ON e1.user_key = u.user_key
 WHERE
-  true
-  AND (
+  (
     /* /conditions/0 */
     (
       ifNull(
