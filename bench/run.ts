@@ -18,7 +18,7 @@ import { buildApp } from '../server/app.js';
 import { load } from '../tools/load.js';
 import { seed, seededUserId, type IdStyle } from '../tools/seed.js';
 import { toWarehouseTime } from '../model/time.js';
-import { NESTED, suite } from './suite.js';
+import { batchFloor, NESTED, suite } from './suite.js';
 
 export interface BenchOptions {
   users: number;
@@ -51,6 +51,8 @@ export interface BenchReport {
   machine: { cpus: number; node: string; engine: string };
   segments: SegmentFigures[];
   batch_ms: number;
+  /** Reading every row and column the batch must touch, each once (suite.ts `batchFloor`). */
+  batch_floor_ms: number;
   slowest_ms: number;
   first_page_ms: number;
   deep_page_ms: number;
@@ -122,7 +124,8 @@ export async function runBench(warehouse: Warehouse, o: BenchOptions): Promise<B
   const planned = trees.map((t) => prepare(t, resolve));
   const batch = compileCounts(planned, { project: PROJECT, now });
   const batch_ms = round((await repeat(batch.sql, batch.params)).ms);
-  log(`batch of ${trees.length} segments: ${batch_ms} ms`);
+  const batch_floor_ms = round((await repeat(batchFloor(), { project: PROJECT, now: toWarehouseTime(now.getTime()) })).ms);
+  log(`batch of ${trees.length} segments: ${batch_ms} ms (floor ${batch_floor_ms})`);
 
   // Pages of 50 of the largest segment: page 1, and page 1000 reached by its cursor (keyset, no OFFSET).
   const largest = trees[segments.reduce((best, s, i) => (s.count > segments[best]!.count ? i : best), 0)]!;
@@ -157,7 +160,7 @@ export async function runBench(warehouse: Warehouse, o: BenchOptions): Promise<B
   const geomean_naive_ratio = round(Math.exp(segments.reduce((sum, s) => sum + Math.log(s.naive_ms / Math.max(s.ms, 0.01)), 0) / segments.length));
   const report: Omit<BenchReport, 'targets'> = {
     scale, machine: { cpus: (await import('node:os')).cpus().length, node: process.version, engine: warehouse.kind },
-    segments, batch_ms, slowest_ms, first_page_ms, deep_page_ms, membership_ms, membership_rows_read: membershipRead.rows, project_event_rows,
+    segments, batch_ms, batch_floor_ms, slowest_ms, first_page_ms, deep_page_ms, membership_ms, membership_rows_read: membershipRead.rows, project_event_rows,
     ...ingestion, analytics_ms, compile_1000_ms, geomean_naive_ratio,
   };
   return { ...report, targets: targets(report) };
@@ -170,7 +173,7 @@ function targets(r: Omit<BenchReport, 'targets'>): BenchReport['targets'] {
     { target: 'counts identical to the naive strategy', value: sameCounts ? 'all equal' : 'DIFFER', met: sameCounts },
     { target: 'every segment ≤ 2× its floor', value: `worst ${round(worstFloor)}×`, met: worstFloor <= 2 },
     { target: 'geomean naive / optimized ≥ 3', value: `${r.geomean_naive_ratio}`, met: r.geomean_naive_ratio >= 3 },
-    { target: 'batch ≤ 3× the slowest single segment', value: `${round(r.batch_ms / r.slowest_ms)}×`, met: r.batch_ms <= 3 * r.slowest_ms },
+    { target: 'batch ≤ 3× the slowest single segment', value: `${round(r.batch_ms / r.slowest_ms)}× (its floor alone: ${round(r.batch_floor_ms / r.slowest_ms)}×)`, met: r.batch_ms <= 3 * r.slowest_ms },
     { target: 'deep page ≤ 1.5× first page', value: `${round(r.deep_page_ms / r.first_page_ms)}×`, met: r.deep_page_ms <= 1.5 * r.first_page_ms },
     { target: 'membership reads ≤ 1 % of the project\'s events', value: `${round((100 * r.membership_rows_read) / r.project_event_rows)} %`, met: r.membership_rows_read <= r.project_event_rows / 100 },
     { target: 'compile ≤ 1 ms for suite trees', value: `max ${Math.max(...r.segments.map((s) => s.compile_us))} µs`, met: r.segments.every((s) => s.compile_us <= 1000) },
@@ -329,6 +332,7 @@ export function formatReport(r: BenchReport): string {
     `| figure | value |`,
     `|---|---:|`,
     `| batch_ms (all ${r.segments.length} segments, one query) | ${r.batch_ms} |`,
+    `| batch floor ms (every row and column the batch must touch, read once) | ${r.batch_floor_ms} |`,
     `| slowest single segment ms | ${r.slowest_ms} |`,
     `| first_page_ms / deep_page_ms (page 1 / page 1000 of 50) | ${r.first_page_ms} / ${r.deep_page_ms} |`,
     `| membership_ms (one user, all suite segments) | ${r.membership_ms} |`,

@@ -70,6 +70,26 @@ export function suite(): SuiteSegment[] {
   ];
 }
 
+/**
+ * The batch's floor: every row and column the whole suite must touch, each read once — the users
+ * with every attribute subcolumn the suite names, and of each table the union of the suite's rows
+ * with, per (source, event), only the columns some segment reads. A batch that shares every scan
+ * perfectly still reads all of this, so `batch_ms` ≥ this, whatever the plan.
+ */
+export function batchFloor(): string {
+  const attributes = [['plan', 'String'], ['country', 'String'], ['seats', 'Int64'], ['logins_30d', 'Int64']].map(([k, type]) => `dynamicElement(attributes.${k}, '${type}')`);
+  return floor(
+    users(['id', 'email', 'name', 'last_activity_at', ...attributes, 'dynamicElement(attributes.interests, \'Array(Nullable(String))\')',
+      'dynamicElement(traits.plan, \'String\')', 'dynamicElement(traits.employees, \'Int64\')'].join(', ')),
+    events([['api', 'search'], ['api', 'invite_sent'], ['api', 'export_csv'], ['api', 'report_created']]),
+    events([['api', 'login'], ['posthog', '$pageview']], 'user_id, timestamp'),
+    events([['api', 'purchase']], 'user_id, dynamicElement(properties.amount, \'Float64\')'),
+    events([['jimo', 'page_view']], 'user_id, dynamicElement(properties.plan, \'String\')'),
+    read('interactions', 'user_id', '(experience = \'tour_1\' AND interaction IN (\'seen\', \'completed\')) OR (experience = \'tour_2\' AND interaction = \'completed\')'),
+    read('answers', 'user_id, timestamp, dynamicType(value)', '(experience = \'nps_q1\' AND step = \'score\') OR (experience = \'csat_q2\' AND step = \'rating\')'),
+  );
+}
+
 /** Saved segments the suite nests (by name; the bench saves them and rewrites the references to their ids). */
 export const NESTED: Record<string, object> = {
   'pro buyers': { op: 'and', conditions: [attr('plan', 'is', 'pro'), ev('api', 'purchase')] },
