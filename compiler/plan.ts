@@ -15,7 +15,9 @@
  *   rows, so OR branches and negations cost nothing extra (the lesson of
  *   PostHog's cohort compiler). Several trees (a dashboard's segments, a
  *   user's memberships) share the passes and identical sets: each is
- *   computed once.
+ *   computed once. One tree whose conditions must all hold, with profile
+ *   conditions that likely keep few users, joins one of its sets to those
+ *   users instead (`narrowing`), so that set's rows are filtered by them.
  * - `naive`: each condition of the tree as written (see `prepare`) is its own
  *   `u.id IN (subquery)` (a behavioural one `NOT IN` when it holds for users
  *   without rows). Kept for comparison: the benchmark measures both, and the
@@ -30,20 +32,17 @@ import { selectivity } from './selectivity.js';
 import { compileSql, join, param, sql, type Sql } from './sql.js';
 
 export type Strategy = 'single_pass' | 'naive';
-
-/** The share of users below which profile conditions narrow a set by a join (measured: 17 % gains, 52 % loses). */
-const CLEARLY_SELECTIVE = 1 / 4;
 export const STRATEGIES: readonly Strategy[] = ['single_pass', 'naive'];
 
 /** Where the users come from, and which of them each tree keeps. */
 export interface AudienceSource {
   /** `WITH …` definitions (may be empty). */
   readonly with: Sql | undefined;
-  /** `users AS u FINAL [LEFT JOIN …]` */
+  /** `users AS u FINAL [LEFT JOIN …]`, or a set joined to the users (narrowing): `u` is the users either way. */
   readonly from: Sql;
-  /** The project scope (and, for one user, that user). */
+  /** The project scope (and, for one user, that user); `true` when `from` applies it. */
   readonly where: Sql;
-  /** Each tree's membership predicate, in the order the trees were given. */
+  /** Each tree's membership predicate, in the order the trees were given (`true` when `from` is it). */
   readonly members: readonly Sql[];
   /** Query settings the plan relies on (`SETTINGS …`). */
   readonly settings?: Sql;
@@ -74,6 +73,9 @@ interface Pass {
   /** aggregate (compiled, as a key) → its column */
   named: Map<string, Sql>;
 }
+
+/** The share of users at or below which profile conditions narrow a set by a join (measured: 17 % gains, 52 % loses). */
+const CLEARLY_SELECTIVE = 1 / 4;
 
 export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptions): AudienceSource {
   const { project, nowMs, strategy, userId } = options;
@@ -140,10 +142,9 @@ export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptio
     visit(tree);
   }
 
-  const asSet = (node: PlannedNode) => leafSets.has(node);
   const needsPass = (node: PlannedNode): boolean => (node.kind === 'group'
     ? !groupSets.has(node) && node.conditions.some(needsPass)
-    : isBehaviour(node) && !asSet(node));
+    : isBehaviour(node) && !leafSets.has(node));
 
   /** A group of one table's conditions as one condition: each leaf's aggregates over its own rows, the group's test over them. */
   const groupBehaviour = (group: PlannedGroup): Behaviour => {
@@ -177,13 +178,9 @@ export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptio
     };
   };
 
-  const behaviour = (node: PlannedNode, b: Behaviour, path: string): Sql => {
-    if (asSet(node)) return profile(usersWith(b), path);
+  const behaviour = (b: Behaviour, path: string): Sql => {
     // The naive baseline: the same semi-join on the id string.
-    if (strategy === 'naive') {
-      return sql`${comment(path)}${sql.raw(`${USERS_ALIAS}.id`)} ${sql.raw(b.holdsWithoutRows ? 'NOT IN' : 'IN')} (
-        ${passingQuery(b, sql.raw('user_id'), sql.raw('user_id'))})`;
-    }
+    if (strategy === 'naive') return sql`${comment(path)}${probe({ query: passingQuery(b, 'user_id'), absent: b.holdsWithoutRows }, 'id')}`;
     // A condition reading event properties gets a pass of its own rows: in a shared pass the JSON
     // subcolumns would be read for every row of every other condition (batch of the suite −20 %).
     // Not for one user: each pass reads a granule of that user's rows per part, so one pass is cheaper.
@@ -206,12 +203,12 @@ export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptio
 
   /** The set form: users with any of the rows, or (a measure) those for whom the test holds or fails. */
   const usersWith = (b: Behaviour): Sql => {
-    const sets = setsOf(b).map(probe);
+    const sets = setsOf(b).map((set) => probe(set));
     return sets.length === 1 ? sets[0]! : sql`(${join(sets, '\nAND ')})`;
   };
 
-  /** Whether the user is in a set (or, absent, not). */
-  const probe = ({ query, absent }: { query: Sql; absent: boolean }): Sql => sql`${sql.raw(USERS_ALIAS)}.user_key ${sql.raw(absent ? 'NOT IN' : 'IN')} (
+  /** Whether the user is in a set (or, absent, not), by the key the set's query selects. */
+  const probe = ({ query, absent }: { query: Sql; absent: boolean }, column: 'user_key' | 'id' = 'user_key'): Sql => sql`${sql.raw(`${USERS_ALIAS}.${column}`)} ${sql.raw(absent ? 'NOT IN' : 'IN')} (
         ${query})`;
 
   /**
@@ -221,13 +218,12 @@ export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptio
    * whose rows fail it.
    */
   const setsOf = (b: Behaviour): Array<{ query: Sql; absent: boolean; measured: boolean }> => {
-    const key = sql.raw('user_key');
-    if (b.sets) return b.sets.map((set) => ({ query: sql`SELECT ${key} FROM ${sql.raw(b.table)} WHERE ${scope()} AND ${set.rows}`, absent: set.absent, measured: false }));
-    return [{ query: passingQuery(b, key, key), absent: b.holdsWithoutRows, measured: true }];
+    if (b.sets) return b.sets.map((set) => ({ query: sql`SELECT user_key FROM ${sql.raw(b.table)} WHERE ${scope()} AND ${set.rows}`, absent: set.absent, measured: false }));
+    return [{ query: passingQuery(b, 'user_key'), absent: b.holdsWithoutRows, measured: true }];
   };
 
-  /** The users whose rows pass a measured condition's test (fail it, when it holds without rows). */
-  const passingQuery = (b: Behaviour, key: Sql, groupBy: Sql): Sql => {
+  /** The users (by `key`) whose rows pass a measured condition's test (fail it, when it holds without rows). */
+  const passingQuery = (b: Behaviour, key: 'user_key' | 'user_id'): Sql => {
     // The query reads the condition's rows alone, so its aggregates need no If; a filter all of them
     // share (numeric values of a property) joins the WHERE, where the engine applies it first.
     const only = b.aggregates[0]?.only;
@@ -235,16 +231,22 @@ export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptio
     const values = b.aggregates.map((a) => aggregateSql(shared ? { ...a, only: undefined } : a, undefined));
     const test = b.holdsWithoutRows ? sql`NOT (${b.test(values)})` : b.test(values);
     const rows = shared ? sql`${b.rows} AND ${only}` : b.rows;
-    return sql`SELECT ${key} FROM ${sql.raw(b.table)} WHERE ${scope()} AND ${rows} GROUP BY ${groupBy} HAVING ${test}`;
+    return sql`SELECT ${sql.raw(key)} FROM ${sql.raw(b.table)} WHERE ${scope()} AND ${rows} GROUP BY ${sql.raw(key)} HAVING ${test}`;
+  };
+
+  /** The condition a node stands for when it is in set form (a leaf or a group chosen as a set). */
+  const setForms = new Map<PlannedNode, Behaviour>();
+  const setForm = (node: PlannedNode): Behaviour | undefined => {
+    if (groupSets.has(node)) return once(setForms, node, () => groupBehaviour(node as PlannedGroup));
+    return leafSets.has(node) ? leafOf(node) as Behaviour : undefined;
   };
 
   const predicate = (node: PlannedNode): Sql => {
-    if (node.kind === 'group') {
-      if (groupSets.has(node)) return profile(usersWith(groupBehaviour(node)), node.path);
-      return combine(node, node.conditions.map(predicate));
-    }
+    const set = setForm(node);
+    if (set) return profile(usersWith(set), node.path);
+    if (node.kind === 'group') return combine(node, node.conditions.map(predicate));
     const leaf = leafOf(node);
-    return leaf.kind === 'profile' ? profile(leaf.predicate, node.path) : behaviour(node, leaf, node.path);
+    return leaf.kind === 'profile' ? profile(leaf.predicate, node.path) : behaviour(leaf, node.path);
   };
 
   // Profile predicates are computed in the users scan itself (they read JSON subcolumns, which a
@@ -303,7 +305,7 @@ export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptio
     const { conditions } = tree;
     if (conditions.reduce((kept, c) => kept * (selectivity(c) ?? 1), 1) > CLEARLY_SELECTIVE) return undefined;
     const candidates = conditions.flatMap((node) => {
-      const b = groupSets.has(node) ? groupBehaviour(node as PlannedGroup) : leafSets.has(node) ? leafOf(node) as Behaviour : undefined;
+      const b = setForm(node);
       return b ? setsOf(b).map((set, i, all) => ({ node, set, others: all.filter((_, j) => j !== i) })).filter((c) => !c.set.absent) : [];
     });
     const chosen = candidates.find((c) => c.set.measured) ?? candidates[0];
@@ -312,7 +314,7 @@ export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptio
     const rest = conditions.flatMap((c) => (c !== chosen.node ? [predicate(c)] : chosen.others.map((set) => sql`${comment(c.path)}${probe(set)}`)));
     const where = rest.length ? sql`${scope(USERS_ALIAS)} AND ${join(rest, '\nAND ')}` : scope(USERS_ALIAS);
     const users = sql`(SELECT ${u}.id, ${u}.user_key FROM users AS ${u} FINAL WHERE ${where}) AS ${u}`;
-    const from = sql`(${comment(chosen.node.path)}${chosen.set.query}) AS n RIGHT SEMI JOIN ${users} ON ${u}.user_key = n.user_key`;
+    const from = sql`(${comment(chosen.node.path)}${chosen.set.query}) AS set_users RIGHT SEMI JOIN ${users} ON ${u}.user_key = set_users.user_key`;
     // The users are the join's build side, as written: the engine would otherwise pick by row
     // estimates from earlier runs, and with the set's query as the build side nothing narrows it.
     return { with: undefined, from, where: sql`true`, members: [sql`true`], settings: sql`query_plan_join_swap_table = false` };

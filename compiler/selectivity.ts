@@ -30,23 +30,31 @@ export function selectivity(node: PlannedNode): number | undefined {
 
 function keeps(c: Comparison): number {
   switch (c.operator) {
-    case 'is': case 'eq': case 'on': case 'includes': case 'is_empty':
+    case 'is': case 'eq': case 'on': case 'includes':
       return ONE_VALUE;
     case 'in': case 'includes_any':
       return Math.min(1, c.value.length * ONE_VALUE);
     case 'includes_all':
       return ONE_VALUE ** c.value.length;
-    case 'is_not': case 'neq': case 'excludes': case 'is_not_empty':
+    case 'is_not': case 'neq': case 'excludes':
       return 1 - ONE_VALUE;
     case 'not_in':
       return 1 - Math.min(1, c.value.length * ONE_VALUE);
-    case 'between':
-      return BETWEEN;
-    case 'is_true': case 'is_false':
-      return 1 / 2;
+    case 'gt': case 'gte': case 'lt': case 'lte': case 'before': case 'after': case 'in_last': case 'more_than_ago':
+    case 'contains': case 'starts_with': case 'ends_with':
+      return RANGE;
     case 'not_contains':
       return 1 - RANGE;
-    default: // ranges, relative dates, contains / starts_with / ends_with
-      return RANGE;
+    case 'between':
+      return BETWEEN;
+    // Whether a value is there at all, or true or false: no telling, so half.
+    case 'is_empty': case 'is_not_empty': case 'is_true': case 'is_false':
+      return 1 / 2;
+    default:
+      return unreachable(c);
   }
+}
+
+function unreachable(c: never): never {
+  throw new Error(`no selectivity for ${JSON.stringify(c)}`);
 }

@@ -86,13 +86,21 @@ describe('plan by shape', () => {
   it('a set ANDed with profile conditions that keep few users is joined to them, users as the build side', () => {
     const pro = { type: 'custom_attribute', key: 'plan', operator: 'is', value: 'pro' };
     const paid = { type: 'custom_attribute', key: 'plan', operator: 'is_not', value: 'free' };
-    const narrowed = /^SELECT count\(\) AS count\nFROM \(\/\* [^*]+ \*\/ SELECT user_key FROM events WHERE [\s\S]* AS n RIGHT SEMI JOIN \(SELECT u\.id, u\.user_key FROM users AS u FINAL WHERE [\s\S]*\) AS u ON u\.user_key = n\.user_key\nWHERE true\nSETTINGS query_plan_join_swap_table = false$/;
+    const narrowed = /^SELECT count\(\) AS count\nFROM \(\/\* [^*]+ \*\/ SELECT user_key FROM events WHERE [\s\S]* AS set_users RIGHT SEMI JOIN \(SELECT u\.id, u\.user_key FROM users AS u FINAL WHERE [\s\S]*\) AS u ON u\.user_key = set_users\.user_key\nWHERE true\nSETTINGS query_plan_join_swap_table = false$/;
     // The measured set is the one joined (its GROUP BY then counts those users' rows only); the other sets are probed in the users scan.
     const text = sqlOf(pro, event(), event({ event: 'purchase', operator: 'gte', value: 3 }), event({ event: 'search', operator: 'eq', value: 0 }));
     expect(text).toMatch(narrowed);
-    expect(text).toMatch(/AS n RIGHT SEMI JOIN/);
-    expect(text.slice(0, text.indexOf('AS n RIGHT SEMI JOIN'))).toMatch(/GROUP BY user_key HAVING/);
+    expect(text.slice(0, text.indexOf('AS set_users RIGHT SEMI JOIN'))).toMatch(/GROUP BY user_key HAVING/);
     expect(sets(text)).toEqual(['u.user_key IN (', 'u.user_key NOT IN (']);
+    // A condition of two sets (first login in a closed range: some login in it, none before) joins
+    // the one it has rows of and probes the other; a group set is joined whole.
+    const firstIn = sqlOf(pro, event({ measure: 'first_time', operator: 'between', value: ['2026-01-01', '2026-02-01'] }));
+    expect(firstIn).toMatch(narrowed);
+    expect(sets(firstIn)).toEqual(['u.user_key NOT IN (']);
+    const group = sqlOf(pro, { op: 'or', conditions: [event({ event: 'search', operator: 'gte', value: 2 }), event({ event: 'invite', operator: 'gte', value: 2 })] });
+    expect(group).toMatch(narrowed);
+    expect(group.slice(0, group.indexOf('AS set_users'))).toMatch(/GROUP BY user_key HAVING \(/);
+    expect(sets(group)).toEqual([]);
     // Two ranges keep 1/9 by System R's guesses; an existence set is joined when no measured one is there.
     expect(sqlOf({ type: 'attribute', attribute: 'sessions', operator: 'gt', value: 3 }, { type: 'attribute', attribute: 'created_at', operator: 'in_last', value: { amount: 7, unit: 'days' } }, event())).toMatch(narrowed);
     // Not when the profile conditions likely keep most users, with no profile condition, nor for pages of users, batches or one user.
@@ -102,6 +110,8 @@ describe('plan by shape', () => {
     const tree = { op: 'and', conditions: [pro, event()] };
     expect(compileAudience(tree, context, { kind: 'users', sort: { by: 'id', order: 'asc' }, limit: 50 }).sql).not.toMatch(/JOIN/);
     expect(compileCounts([prepare(tree, () => undefined), prepare({ op: 'and', conditions: [event()] }, () => undefined)], context).sql).not.toMatch(/JOIN/);
+    // A batch of one tree is that tree's count, narrowed alike.
+    expect(compileCounts([prepare(tree, () => undefined)], context).sql).toMatch(/RIGHT SEMI JOIN[\s\S]*SETTINGS query_plan_join_swap_table = false$/);
     expect(compileMembership([prepare(tree, () => undefined)], 'u1', context).sql).not.toMatch(/RIGHT SEMI JOIN/);
     // An OR at the top, or a negated AND, has no conditions that must all hold.
     expect(compileAudience({ op: 'or', conditions: [pro, event()] }, context, { kind: 'count' }).sql).not.toMatch(/JOIN/);

@@ -16,7 +16,14 @@ describe('selectivity of profile conditions, by shape', () => {
     expect(guess({ type: 'attribute', attribute: 'sessions', operator: 'gt', value: 3 })).toBeCloseTo(1 / 3);
     expect(guess({ type: 'attribute', attribute: 'sessions', operator: 'between', value: [1, 3] })).toBeCloseTo(1 / 4);
     expect(guess(plan('is_not', 'free'))).toBeCloseTo(0.9);
-    expect(guess(plan('is_not_empty'))).toBeCloseTo(0.9);
+    expect(guess(plan('not_in', ['a', 'b']))).toBeCloseTo(0.8);
+    expect(guess(plan('on', '2026-01-01'))).toBeCloseTo(0.1);
+    expect(guess(plan('includes_all', ['a', 'b']))).toBeCloseTo(0.01);
+    expect(guess(plan('not_contains', 'x'))).toBeCloseTo(2 / 3);
+  });
+
+  it('presence and booleans cannot be told: half', () => {
+    for (const operator of ['is_empty', 'is_not_empty', 'is_true', 'is_false']) expect(guess(plan(operator))).toBeCloseTo(0.5);
   });
 
   it('AND multiplies, OR adds (at most all), NOT takes the rest', () => {

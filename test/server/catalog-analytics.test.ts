@@ -85,6 +85,15 @@ describe('POST /v1/analytics/events', () => {
     expect(body.series).toEqual([{ bucket: '2026-06-01', events: 3, users: 1 }, { bucket: '2026-06-08', events: 0, users: 0 }]);
   });
 
+  it('embeds an audience whose set is joined to the few users a profile condition keeps (compiler/plan.ts narrowing)', async () => {
+    // pro users with 2+ logins: ann only.
+    const proLoggers = { op: 'and', conditions: [...pro.conditions, { type: 'event', source: 'api', event: 'login', operator: 'gte', value: 2 }] };
+    const { body } = await call(app, 'POST', '/v1/analytics/events', { source: 'api', event: 'login', conditions: proLoggers, from: '2026-06-01', to: '2026-06-03', interval: 'day' });
+    expect(body.series).toEqual([{ bucket: '2026-06-01', events: 2, users: 1 }, { bucket: '2026-06-02', events: 0, users: 0 }, { bucket: '2026-06-03', events: 1, users: 1 }]);
+    const tour = await call(app, 'POST', '/v1/analytics/experiences', { experience: 'tour', conditions: proLoggers, from: '2026-06-01', to: '2026-06-30' });
+    expect(tour.body).toEqual({ audience: 1, seen: 1, completed: 1, dismissed: 0, completion_rate: 1 });
+  });
+
   it('refuses both or neither of segment and conditions, an unknown segment, and a range backwards', async () => {
     const base = { source: 'api', event: 'login', from: '2026-06-01', to: '2026-06-02', interval: 'day' };
     expect((await call(app, 'POST', '/v1/analytics/events', base)).body.error.path).toBe('/segment');

@@ -187,7 +187,7 @@ export const treeWithSegments = treeOf(fc.oneof({ weight: 5, arbitrary: leaf }, 
  * Trees whose conditions must all hold, with profile conditions that likely keep few users (one
  * value matched) and behavioural ones: the shape the plan narrows by a join (compiler/plan.ts).
  */
-const selectiveProfile = fc.oneof(attribute, customAttribute).filter((c) => ['is', 'eq', 'on', 'includes', 'is_empty'].includes((c as { operator: string }).operator));
+const selectiveProfile = fc.oneof(attribute, customAttribute).filter((c) => ['is', 'eq', 'on', 'includes'].includes((c as { operator: string }).operator));
 export const narrowable: fc.Arbitrary<object> = fc.record({
   profile: fc.array(selectiveProfile, { minLength: 1, maxLength: 2 }),
   behaviour: fc.array(fc.oneof(event, experience, answer), { minLength: 1, maxLength: 3 }),

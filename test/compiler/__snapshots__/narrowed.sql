@@ -18,7 +18,7 @@ FROM
         ifNull(toFloat64(count()), 0) >= {p3:Float64},
         false
       )
-  ) AS n
+  ) AS set_users
   RIGHT SEMI JOIN (
     SELECT
       u.id,
@@ -41,7 +41,7 @@ FROM
           AND source = {p6:String}
           AND event = {p7:String}
       )
-  ) AS u ON u.user_key = n.user_key
+  ) AS u ON u.user_key = set_users.user_key
 WHERE
   true
 SETTINGS
