@@ -46,7 +46,16 @@ export interface Aggregate {
   readonly params?: number;
   readonly args: readonly Sql[];
   readonly only?: Sql;
+  /**
+   * A count whose test only asks whether it is above 0 (the user has such rows): in a query of the
+   * condition's own rows (and no `only` of its own) every user grouped has, so the plan passes
+   * `HAS_ROWS` instead of counting (the latest NPS answer 50 → 44 ms at a million users).
+   */
+  readonly presence?: boolean;
 }
+
+/** The value of a `presence` count known to hold. */
+export const HAS_ROWS = sql`1`;
 
 /** The aggregate over the rows of `rows` (or over all rows read, with `rows` undefined). */
 export function aggregateSql(a: Aggregate, rows: Sql | undefined): Sql {
@@ -202,13 +211,13 @@ function eventMeasure(leaf: EventCondition, rows: Sql, nowMs: number): Behaviour
       // Over the numeric values only; with none, the measure is missing and matches nothing.
       const n = propertyNumber(measure.property);
       const only = sql`${n} IS NOT NULL`;
-      return measured('events', rows, [{ fn: 'count', args: [], only }, { fn: measure.kind, args: [n], only }],
+      return measured('events', rows, [{ ...PRESENCE, only }, { fn: measure.kind, args: [n], only }],
         ([count, x]) => sql`${present(count!)} AND ${compareNumber(sql`toFloat64(${x})`, c)}`, false);
     }
     case 'first_time':
     case 'last_time': {
       const aggregate = { fn: measure.kind === 'first_time' ? 'min' : 'max', args: [sql.raw('timestamp')] };
-      return measured('events', rows, [COUNT, aggregate],
+      return measured('events', rows, [PRESENCE, aggregate],
         ([count, t]) => sql`${present(count!)} AND ${compare({ date: t!, empty: sql`false` }, c, nowMs)}`, false);
     }
   }
@@ -233,7 +242,7 @@ function experience(leaf: ExperienceCondition, nowMs: number): Behaviour {
   const filters = [sql`experience = ${param(leaf.experience, 'String')}`, sql`interaction = ${param(interaction, 'String')}`];
   if (leaf.within) filters.push(inRange(sql.raw('timestamp'), inLast(leaf.within, nowMs)));
   const rows = join(filters, ' AND ');
-  return { ...measured('interactions', rows, [COUNT], ([n]) => (negative ? sql`NOT ${present(n!)}` : present(n!)), negative), sets: [{ rows, absent: negative }] };
+  return { ...measured('interactions', rows, [PRESENCE], ([n]) => (negative ? sql`NOT ${present(n!)}` : present(n!)), negative), sets: [{ rows, absent: negative }] };
 }
 
 function answer(leaf: AnswerCondition, nowMs: number): Behaviour {
@@ -243,15 +252,15 @@ function answer(leaf: AnswerCondition, nowMs: number): Behaviour {
   const spec = leaf.answer;
   if (spec.operator !== 'compare') {
     const answered = spec.operator === 'answered';
-    return { ...measured('answers', rows, [COUNT], ([n]) => (answered ? present(n!) : sql`NOT ${present(n!)}`), !answered), sets: [{ rows, absent: !answered }] };
+    return { ...measured('answers', rows, [PRESENCE], ([n]) => (answered ? present(n!) : sql`NOT ${present(n!)}`), !answered), sets: [{ rows, absent: !answered }] };
   }
-  // The latest answer, carried through argMax only as the type the comparison reads: reading the
-  // Dynamic value whole is ~20× slower, and a tuple as argMax's value or key ~3× slower than plain
-  // columns. So each typed part travels as its own argMax (a string as its value — argMax skips a
-  // NULL, so assumeNotNull — and whether it was NULL, i.e. the latest answer is of another type),
-  // all keyed by one UInt128 that orders by timestamp, then by the typed value (its bits, or a
-  // hash): every part comes from the same row, and a tie on the timestamp breaks the same way in
-  // every query.
+  // The latest answer, carried only as the type the comparison reads: reading the Dynamic value
+  // whole is ~20× slower, and a tuple as argMax's value or key ~3× slower than plain columns. Each
+  // row has one UInt128 key that orders by timestamp, then by the typed value (its bits, or a
+  // hash), so a tie on the timestamp breaks the same way in every query. A number is the key's low
+  // half: the max key is the latest row and its number. Other types travel each typed part as its
+  // own argMax by that key (a string as its value — argMax skips a NULL, so assumeNotNull — and
+  // whether it was NULL, i.e. the latest answer is of another type): every part from the same row.
   // Only respondents match, a negative meaning "answered, and the positive does not hold".
   const c = spec.comparison;
   const value = dynamicValues(sql.raw('value'));
@@ -263,20 +272,25 @@ function answer(leaf: AnswerCondition, nowMs: number): Behaviour {
   // A number breaks ties by its own bits (as good an order as a hash, and cheaper).
   const tieBreak = c.type === 'number' ? sql`reinterpretAsUInt64(${typed[0]!})` : sql`cityHash64(tuple(${join(typed, ', ')}))`;
   const key = sql`bitOr(bitShiftLeft(toUInt128(bitXor(reinterpretAsUInt64(toUnixTimestamp64Milli(timestamp)), 9223372036854775808)), 64), toUInt128(${tieBreak}))`;
+  if (c.type === 'number') {
+    // One max instead of an argMax: NPS ≥ 9's GROUP BY at a million users 34 → 31 ms.
+    const latest = (m: Sql) => sql`reinterpretAsFloat64(toUInt64(bitAnd(${m}, toUInt128(18446744073709551615))))`;
+    return measured('answers', rows, [PRESENCE, { fn: 'max', args: [key] }],
+      ([n, m]) => sql`${present(n!)} AND ${compare({ number: latest(m!), empty: sql`false` }, c, nowMs)}`, false);
+  }
   const parts: Aggregate[] = typed.flatMap((x) => nullable
     ? [{ fn: 'argMax', args: [sql`assumeNotNull(${x})`, key] }, { fn: 'argMax', args: [sql`isNull(${x})`, key] }]
     : [{ fn: 'argMax', args: [x, key] }]);
-  return measured('answers', rows, [COUNT, ...parts],
+  return measured('answers', rows, [PRESENCE, ...parts],
     ([n, ...latest]) => {
       const field = (i: number) => (nullable ? sql`if(${latest[2 * i + 1]!}, NULL, ${latest[2 * i]!})` : latest[i]!);
-      const values: FieldValues = c.type === 'number' ? { number: field(0), empty: sql`false` }
-        : c.type === 'list' ? { list: { present: field(0), items: field(1) }, empty: sql`false` }
-          : { string: field(0), empty: sql`false` };
+      const values: FieldValues = c.type === 'list' ? { list: { present: field(0), items: field(1) }, empty: sql`false` } : { string: field(0), empty: sql`false` };
       return sql`${present(n!)} AND ${compare(values, c, nowMs)}`;
     }, false);
 }
 
 const COUNT: Aggregate = { fn: 'count', args: [] };
+const PRESENCE: Aggregate = { ...COUNT, presence: true };
 
 function measured(table: BehaviourTable, rows: Sql, aggregates: Aggregate[], test: (values: readonly Sql[]) => Sql, holdsWithoutRows: boolean): Behaviour {
   return { table, rows, aggregates, test, holdsWithoutRows };
@@ -289,7 +303,7 @@ function compareNumber(x: Sql, c: Comparison): Sql {
 
 /** Whether a user has any of the rows a count counts (0, or NULL from a LEFT JOIN, for users without). */
 function present(count: Sql): Sql {
-  return sql`ifNull(${count}, 0) > 0`;
+  return count === HAS_ROWS ? sql`true` : sql`ifNull(${count}, 0) > 0`;
 }
 
 /** count, distinct_days and sum are 0 for a user without rows (a LEFT JOIN gives NULL for a Nullable sum). */

@@ -26,7 +26,7 @@
  * Either way the universe is `users FINAL` of one project: only users that
  * exist can be members, and every table read is filtered by the project.
  */
-import { aggregateSql, leafSql, USERS_ALIAS, type Aggregate, type Behaviour, type BehaviourTable, type LeafSql } from './leaves.js';
+import { aggregateSql, HAS_ROWS, leafSql, USERS_ALIAS, type Aggregate, type Behaviour, type BehaviourTable, type LeafSql } from './leaves.js';
 import type { PlannedGroup, PlannedNode } from './normalize.js';
 import { selectivity } from './selectivity.js';
 import { compileSql, join, param, sql, type Sql } from './sql.js';
@@ -228,7 +228,10 @@ export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptio
     // share (numeric values of a property) joins the WHERE, where the engine applies it first.
     const only = b.aggregates[0]?.only;
     const shared = only && b.aggregates.every((a) => a.only && fingerprint(a.only) === fingerprint(only));
-    const values = b.aggregates.map((a) => aggregateSql(shared ? { ...a, only: undefined } : a, undefined));
+    const values = b.aggregates.map((a) => {
+      const own = shared ? { ...a, only: undefined } : a;
+      return own.presence && !own.only ? HAS_ROWS : aggregateSql(own, undefined);
+    });
     const test = b.holdsWithoutRows ? sql`NOT (${b.test(values)})` : b.test(values);
     const rows = shared ? sql`${b.rows} AND ${only}` : b.rows;
     return sql`SELECT ${sql.raw(key)} FROM ${sql.raw(b.table)} WHERE ${scope()} AND ${rows} GROUP BY ${sql.raw(key)} HAVING ${test}`;

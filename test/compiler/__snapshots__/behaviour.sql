@@ -85,38 +85,37 @@ FROM
         GROUP BY
           user_key
         HAVING
-          ifNull(count(), 0) > 0
+          true
           AND ifNull(
-            argMax(
-              ifNull(
-                coalesce(
-                  toFloat64(dynamicElement(value, 'Int64')),
-                  toFloat64(dynamicElement(value, 'UInt64')),
-                  dynamicElement(value, 'Float64')
-                ),
-                nan
-              ),
-              bitOr(
-                bitShiftLeft(
-                  toUInt128(
-                    bitXor(
-                      reinterpretAsUInt64(toUnixTimestamp64Milli(timestamp)),
-                      9223372036854775808
+            reinterpretAsFloat64(
+              toUInt64(
+                bitAnd(
+                  max(
+                    bitOr(
+                      bitShiftLeft(
+                        toUInt128(
+                          bitXor(
+                            reinterpretAsUInt64(toUnixTimestamp64Milli(timestamp)),
+                            9223372036854775808
+                          )
+                        ),
+                        64
+                      ),
+                      toUInt128(
+                        reinterpretAsUInt64(
+                          ifNull(
+                            coalesce(
+                              toFloat64(dynamicElement(value, 'Int64')),
+                              toFloat64(dynamicElement(value, 'UInt64')),
+                              dynamicElement(value, 'Float64')
+                            ),
+                            nan
+                          )
+                        )
+                      )
                     )
                   ),
-                  64
-                ),
-                toUInt128(
-                  reinterpretAsUInt64(
-                    ifNull(
-                      coalesce(
-                        toFloat64(dynamicElement(value, 'Int64')),
-                        toFloat64(dynamicElement(value, 'UInt64')),
-                        dynamicElement(value, 'Float64')
-                      ),
-                      nan
-                    )
-                  )
+                  toUInt128(18446744073709551615)
                 )
               )
             ) >= {p11:Float64},
