@@ -78,7 +78,7 @@ export function compileCounts(trees: readonly PlannedGroup[], context: Omit<Comp
 export function compileMembership(trees: readonly PlannedGroup[], userId: string, context: Omit<CompileContext, 'resolveSegment'>): CompiledSql {
   const source = planAudiences(trees, { ...planOptions(context), userId });
   const columns = source.members.length ? source.members.map((m, i) => sql`${m} AS ${sql.raw(`s${i}`)}`) : [sql`1 AS exists`];
-  return compileSql(sql`${head(source)}SELECT ${joinList(columns)}\nFROM ${source.from}\nWHERE ${source.where}`);
+  return compileSql(sql`${head(source)}SELECT ${joinList(columns)}\nFROM ${source.from}\nWHERE ${source.where}${tail(source)}`);
 }
 
 function planOptions(context: Omit<CompileContext, 'resolveSegment'>) {
