@@ -97,6 +97,8 @@ export async function runBench(warehouse: Warehouse, o: BenchOptions): Promise<B
     return { ms: median(times as number[]), rows };
   };
 
+  // Floors are plain SQL, bound to the project and the anchor as "now".
+  const floorParams = { project: PROJECT, now: toWarehouseTime(now.getTime()) };
   const segments: SegmentFigures[] = [];
   const trees: object[] = [];
   for (const s of suite()) {
@@ -106,7 +108,6 @@ export async function runBench(warehouse: Warehouse, o: BenchOptions): Promise<B
     const compile_us = microseconds(() => compileAudience(conditions, context, { kind: 'count' }));
     const optimized = compileAudience(conditions, context, { kind: 'count' });
     const naive = compileAudience(conditions, { ...context, strategy: 'naive' }, { kind: 'count' });
-    const floorParams = { project: PROJECT, now: toWarehouseTime(now.getTime()) };
     await warehouse.query(optimized.sql, optimized.params); // warm up caches as every figure after it
     const fast = await repeat(optimized.sql, optimized.params);
     const slow = await repeat(naive.sql, naive.params);
@@ -124,7 +125,7 @@ export async function runBench(warehouse: Warehouse, o: BenchOptions): Promise<B
   const planned = trees.map((t) => prepare(t, resolve));
   const batch = compileCounts(planned, { project: PROJECT, now });
   const batch_ms = round((await repeat(batch.sql, batch.params)).ms);
-  const batch_floor_ms = round((await repeat(batchFloor(), { project: PROJECT, now: toWarehouseTime(now.getTime()) })).ms);
+  const batch_floor_ms = round((await repeat(batchFloor(), floorParams)).ms);
   log(`batch of ${trees.length} segments: ${batch_ms} ms (floor ${batch_floor_ms})`);
 
   // Pages of 50 of the largest segment: page 1, and page 1000 reached by its cursor (keyset, no OFFSET).

@@ -6,7 +6,7 @@
 import { toWarehouseTime } from '../model/time.js';
 import { normalize, type PlannedGroup, type SegmentResolver } from './normalize.js';
 import { planAudience, planAudiences, type AudienceSource, type Strategy } from './plan.js';
-import { compileSql, param, sql, type CompiledSql, type Sql } from './sql.js';
+import { compileSql, param, sql, TRUE, type CompiledSql, type Sql } from './sql.js';
 import { validateTree } from './validate.js';
 import { USERS_ALIAS } from './leaves.js';
 
@@ -125,10 +125,10 @@ function emit(source: AudienceSource, query: AudienceQuery): Sql {
   }
 }
 
-/** `a AND b …`, leaving out the parts that are just `true`. */
+/** `a AND b …`, leaving out the parts that are the plan's `TRUE` (no filter). */
 function conjunction(parts: readonly Sql[]): Sql {
-  const kept = parts.filter((p) => compileSql(p).sql !== 'true');
-  return kept.length ? sql.join(kept, sql.raw(' AND ')) : sql`true`;
+  const kept = parts.filter((p) => p !== TRUE);
+  return kept.length ? sql.join(kept, sql.raw(' AND ')) : TRUE;
 }
 
 const SORT_TYPES = { id: 'String', name: 'String', email: 'String', created_at: "DateTime64(3, 'UTC')", last_activity_at: "DateTime64(3, 'UTC')", sessions: 'Float64' } as const;

@@ -8,7 +8,7 @@
  */
 import { encodeKey } from '../model/keys.js';
 import { BOUND_COMPLEMENTS, compare, dateRange, dynamicValues, inRange, jsonKey, numberHolds, type FieldValues } from './comparisons.js';
-import { join, param, sql, type Sql } from './sql.js';
+import { join, param, sql, TRUE, type Sql } from './sql.js';
 import { inLast, windowRange, type TimeRange } from './time.js';
 import type { AnswerCondition, Comparison, CustomAttributeCondition, EventCondition, ExperienceCondition, Leaf, NativeAttribute } from './tree.js';
 
@@ -303,7 +303,7 @@ function compareNumber(x: Sql, c: Comparison): Sql {
 
 /** Whether a user has any of the rows a count counts (0, or NULL from a LEFT JOIN, for users without). */
 function present(count: Sql): Sql {
-  return count === HAS_ROWS ? sql`true` : sql`ifNull(${count}, 0) > 0`;
+  return count === HAS_ROWS ? TRUE : sql`ifNull(${count}, 0) > 0`;
 }
 
 /** count, distinct_days and sum are 0 for a user without rows (a LEFT JOIN gives NULL for a Nullable sum). */

@@ -29,7 +29,7 @@
 import { aggregateSql, HAS_ROWS, leafSql, USERS_ALIAS, type Aggregate, type Behaviour, type BehaviourTable, type LeafSql } from './leaves.js';
 import type { PlannedGroup, PlannedNode } from './normalize.js';
 import { selectivity } from './selectivity.js';
-import { compileSql, join, param, sql, type Sql } from './sql.js';
+import { compileSql, join, param, sql, TRUE, type Sql } from './sql.js';
 
 export type Strategy = 'single_pass' | 'naive';
 export const STRATEGIES: readonly Strategy[] = ['single_pass', 'naive'];
@@ -288,7 +288,7 @@ export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptio
   }
   // Without joins the predicates stay in the users scan's WHERE, where PREWHERE can take them.
   if (!joins) return { with: undefined, from, where: scope(USERS_ALIAS), members };
-  return { with: join(ctes, ',\n'), from, where: sql`true`, members };
+  return { with: join(ctes, ',\n'), from, where: TRUE, members };
 
   /**
    * One audience whose conditions must all hold, among them profile conditions that keep few users
@@ -320,7 +320,7 @@ export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptio
     const from = sql`(${comment(chosen.node.path)}${chosen.set.query}) AS set_users RIGHT SEMI JOIN ${users} ON ${u}.user_key = set_users.user_key`;
     // The users are the join's build side, as written: the engine would otherwise pick by row
     // estimates from earlier runs, and with the set's query as the build side nothing narrows it.
-    return { with: undefined, from, where: sql`true`, members: [sql`true`], settings: sql`query_plan_join_swap_table = false` };
+    return { with: undefined, from, where: TRUE, members: [TRUE], settings: sql`query_plan_join_swap_table = false` };
   }
 
   /**
@@ -342,7 +342,7 @@ export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptio
 
 /** A group's predicate from its conditions' predicates. */
 function combine(group: PlannedGroup, parts: readonly Sql[]): Sql {
-  const combined = parts.length === 0 ? sql`true` : parts.length === 1 ? parts[0]! : sql`(${join([...parts], group.op === 'and' ? '\nAND ' : '\nOR ')})`;
+  const combined = parts.length === 0 ? TRUE : parts.length === 1 ? parts[0]! : sql`(${join([...parts], group.op === 'and' ? '\nAND ' : '\nOR ')})`;
   return group.negate ? sql`NOT ${combined}` : combined;
 }
 
