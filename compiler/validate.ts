@@ -5,6 +5,7 @@
  * category that uses it.
  */
 import { EVENT_SOURCES, type EventSource } from '../model/schemas.js';
+import { characters } from '../model/keys.js';
 import { parseTimestamp } from '../model/time.js';
 import { CompileError, invalid } from './errors.js';
 import {
@@ -224,12 +225,12 @@ function string(value: Json, path: string): string {
 }
 
 function name(value: Json, path: string): string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > 256) throw invalid(path, 'must be a string of 1 to 256 characters');
+  if (typeof value !== 'string' || value.length === 0 || characters(value) > 256) throw invalid(path, 'must be a string of 1 to 256 characters');
   return value;
 }
 
 function key(value: Json, path: string): string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > 128) throw invalid(path, 'must be a key of 1 to 128 characters');
+  if (typeof value !== 'string' || value.length === 0 || characters(value) > 128) throw invalid(path, 'must be a key of 1 to 128 characters');
   return value;
 }
 

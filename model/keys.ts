@@ -24,3 +24,14 @@ export function decodeKeys<V>(object: Record<string, V>): Record<string, V> {
   for (const [k, v] of Object.entries(object)) out[decodeKey(k)] = v;
   return out;
 }
+
+/**
+ * The length of an id, name or key as SPEC §2 limits it: in characters (code points), as JSON
+ * Schema's maxLength and the tables' lengthUTF8 constraints count, where `.length` counts UTF-16
+ * units (an emoji is 2).
+ */
+export function characters(text: string): number {
+  let count = 0;
+  for (const _ of text) count += 1;
+  return count;
+}

@@ -41,6 +41,10 @@ export async function buildApp({ config, warehouse, logger = false }: AppOptions
     onProtoPoisoning: 'ignore',
     onConstructorPoisoning: 'ignore',
     return503OnClosing: true,
+    // User ids are up to 256 characters of any script (SPEC §2), so up to 3 × 4 × 256 once percent-encoded.
+    routerOptions: { maxParamLength: 4096 },
+    // A URL the router cannot read (bad percent-encoding) gets the API's error envelope too.
+    frameworkErrors: (error, request, reply) => errorHandler(error, request, reply),
   });
   app.setValidatorCompiler(validatorCompiler);
   // An empty JSON body (many clients send one with POST …/duplicate) is no body, not invalid JSON.
@@ -99,13 +103,13 @@ export async function buildApp({ config, warehouse, logger = false }: AppOptions
 }
 
 function errorHandler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
-  const api = toApiError(error);
+  const api = toApiError(error, request.headers['content-type']);
   if (api.status >= 500) request.log.error({ err: error }, 'request failed');
   void reply.status(api.status).send(api.toJSON());
 }
 
 /** Every failure as a registry error; a driver's or engine's message never reaches a client for a 5xx. */
-export function toApiError(error: FastifyError | Error): ApiError {
+export function toApiError(error: FastifyError | Error, contentType?: string): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof CompileError) return new ApiError(error.status, error.code, error.message, error.path);
   if (error instanceof WarehouseUnavailable) return errors.unavailable();
@@ -118,7 +122,7 @@ export function toApiError(error: FastifyError | Error): ApiError {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return errors.payloadTooLarge(BODY_LIMIT);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return errors.unsupportedMediaType(String(fastifyError.message.split(': ').pop()));
+      return errors.unsupportedMediaType(contentType ?? '');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return errors.invalidJson('the body is empty; send a JSON object');
   }
@@ -126,6 +130,10 @@ export function toApiError(error: FastifyError | Error): ApiError {
     return errors.invalidJson('the body is not valid JSON');
   }
   const status = fastifyError.statusCode;
+  // The router's own refusals (a URL it cannot decode, a parameter past its limit) are bad input.
+  if (fastifyError.code === 'FST_ERR_BAD_URL' || fastifyError.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return errors.invalidRequest('the URL cannot be read: check its percent-encoding and length');
+  }
   if (status && status >= 400 && status < 500) {
     return new ApiError(status, (fastifyError.code ?? 'bad_request').toLowerCase(), fastifyError.message);
   }

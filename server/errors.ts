@@ -25,7 +25,8 @@ export const errors = {
   notFound: (what: string) => new ApiError(404, 'not_found', `${what} not found`),
   conflict: (code: string, message: string, details?: Record<string, unknown>) => new ApiError(409, code, message, undefined, details),
   payloadTooLarge: (limit: number) => new ApiError(413, 'payload_too_large', `request body is larger than ${limit} bytes`),
-  unsupportedMediaType: (type: string) => new ApiError(415, 'unsupported_media_type', `content type ${JSON.stringify(type)} is not accepted here`),
+  // Bad input like any other (SPEC §4 lists 400 for it, not 415).
+  unsupportedMediaType: (type: string) => new ApiError(400, 'unsupported_media_type', `content type ${JSON.stringify(type.split(';')[0]!.trim())} is not accepted here (JSON routes take application/json; /v1/imports text/csv or multipart/form-data)`),
   unprocessable: (code: string, message: string, path?: string) => new ApiError(422, code, message, path),
   unavailable: () => new ApiError(503, 'warehouse_unavailable', 'the warehouse is unavailable, try again shortly'),
   timeout: () => new ApiError(504, 'query_timeout', 'the query ran past QUERY_TIMEOUT_MS'),

@@ -50,9 +50,7 @@ function translate(statement: string, cluster: string, tables: Set<string>): str
     const local = statement
       .replace(`CREATE TABLE IF NOT EXISTS ${name}`, `CREATE TABLE IF NOT EXISTS ${name}_local ${on}`)
       .replace(engine[0], `ENGINE = ${replicated}`);
-    const sharding = SHARDING[name] ?? 'cityHash64(project)';
-    const distributed = `CREATE TABLE IF NOT EXISTS ${name} ${on} AS ${name}_local\nENGINE = Distributed('${cluster}', currentDatabase(), ${name}_local, ${sharding})`;
-    return [local, distributed];
+    return [local, distributed('CREATE TABLE IF NOT EXISTS', name, cluster)];
   }
   const view = /^CREATE MATERIALIZED VIEW IF NOT EXISTS (\w+) TO (\w+) AS/.exec(statement);
   if (view) {
@@ -64,11 +62,20 @@ function translate(statement: string, cluster: string, tables: Set<string>): str
     const local = statement.replace(`ALTER TABLE ${alter[1]}`, `ALTER TABLE ${alter[1]}_local ${on}`).replace(/\s*SETTINGS mutations_sync = 1$/, '');
     // A new column is the Distributed table's as well: it reads the shards' columns by name.
     if (/^ALTER TABLE \w+ ADD COLUMN/.test(statement)) return [local, statement.replace(`ALTER TABLE ${alter[1]}`, `ALTER TABLE ${alter[1]} ${on}`)];
+    // The Distributed table copied the local one's constraints when it was created (and checks them
+    // on insert) but takes no ALTER of them: holding no data, it is created again from the local one.
+    if (/\bCONSTRAINT\b/.test(statement)) return [local, distributed('CREATE OR REPLACE TABLE', alter[1]!, cluster)];
     return [local];
   }
   // Backfills of a running single node: a new cluster has nothing to backfill.
   if (/^INSERT INTO/.test(statement)) return [];
   throw new Error(`no cluster translation for: ${statement.slice(0, 60)}`);
+}
+
+/** The cluster-wide table of that name: the shards' local tables, rows placed by the table's sharding key. */
+function distributed(create: string, name: string, cluster: string): string {
+  const sharding = SHARDING[name] ?? 'cityHash64(project)';
+  return `${create} ${name} ON CLUSTER '${cluster}' AS ${name}_local\nENGINE = Distributed('${cluster}', currentDatabase(), ${name}_local, ${sharding})`;
 }
 
 /** Table names of a view's query and target, as the shard's local tables. */

@@ -186,6 +186,30 @@ describe('GET /v1/users/:id', () => {
     expect(bob.body.segments).toEqual([]);
     expect((await call(app, 'GET', '/v1/users/nobody', undefined, KEYS.beta)).status).toBe(404);
   });
+
+  it('reads and deletes a user whose id is 256 characters of any script (past the router\'s default limit)', async () => {
+    const id = 'ü/ 漢'.repeat(64);
+    expect(id).toHaveLength(256);
+    const written = await call(app, 'POST', '/v1/users', { users: [{ id, name: 'Long' }] }, KEYS.beta);
+    expect(written.status, JSON.stringify(written.body)).toBe(200);
+    const path = `/v1/users/${encodeURIComponent(id)}`;
+    expect((await call(app, 'GET', path, undefined, KEYS.beta)).body).toMatchObject({ id, name: 'Long' });
+    // Its behaviour too, under names of 256 characters as multi-byte: the limits count characters.
+    const name = 'é'.repeat(256);
+    const at = '2026-06-01T00:00:00.000Z';
+    for (const [route, rows] of [
+      ['/v1/events', { events: [{ user_id: id, source: 'api', event: name, timestamp: at }] }],
+      ['/v1/interactions', { interactions: [{ user_id: id, experience: name, interaction: 'seen', timestamp: at }] }],
+      ['/v1/answers', { answers: [{ user_id: id, experience: name, step: name, value: 9, timestamp: at }] }],
+    ] as const) {
+      const response = await call(app, 'POST', route, rows, KEYS.beta);
+      expect(response.status, JSON.stringify(response.body)).toBe(200);
+    }
+    const performed = { op: 'and', conditions: [{ type: 'event', source: 'api', event: name }, { type: 'experience', experience: name, interaction: 'seen' }, { type: 'answer', experience: name, step: name, operator: 'eq', value: 9 }] };
+    expect((await call(app, 'POST', '/v1/audience/count', { conditions: performed }, KEYS.beta)).body.count).toBe(1);
+    expect((await call(app, 'DELETE', path, undefined, KEYS.beta)).status).toBe(200);
+    expect((await call(app, 'GET', path, undefined, KEYS.beta)).status).toBe(404);
+  });
 });
 
 describe('tenant isolation', () => {

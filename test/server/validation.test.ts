@@ -52,6 +52,16 @@ describe('SPEC §2 attribute values', () => {
   it('accepts a key of exactly 128 characters', async () => {
     expect((await call(app, 'POST', '/v1/users', { users: [{ id: 'x', attributes: { ['k'.repeat(128)]: 1 } }] })).status).toBe(200);
   });
+
+  it('counts lengths in characters, an emoji (two UTF-16 units, four bytes) being one', async () => {
+    const id = '🙂'.repeat(256);
+    const key = '🙂'.repeat(128);
+    expect((await call(app, 'POST', '/v1/users', { users: [{ id, attributes: { [key]: 'yes' } }] })).status).toBe(200);
+    const conditions = { op: 'and', conditions: [{ type: 'attribute', attribute: 'id', operator: 'is', value: id }, { type: 'custom_attribute', key, operator: 'is', value: 'yes' }] };
+    expect((await call(app, 'POST', '/v1/audience/count', { conditions })).body).toEqual({ count: 1 });
+    const tooLong = { op: 'and', conditions: [{ type: 'custom_attribute', key: `${key}🙂`, operator: 'is_empty' }] };
+    expect((await call(app, 'POST', '/v1/audience/count', { conditions: tooLong })).body.error.path).toBe('/conditions/0/key');
+  });
 });
 
 describe('SPEC §2 native fields', () => {
@@ -143,9 +153,16 @@ describe('SPEC §4 errors', () => {
     expect(response).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
   });
 
-  it('answers 415 for a content type the route does not read', async () => {
-    const response = await app.inject({ method: 'POST', url: '/v1/events', headers: { authorization: `Bearer ${KEYS.alpha}`, 'content-type': 'application/xml' }, payload: '<x/>' });
-    expect(response.statusCode).toBe(415);
+  it('answers 400 (bad input, SPEC §4) naming a content type the route does not read', async () => {
+    const response = await app.inject({ method: 'POST', url: '/v1/events', headers: { authorization: `Bearer ${KEYS.alpha}`, 'content-type': 'application/xml; charset=utf-8' }, payload: '<x/>' });
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body).error).toMatchObject({ code: 'unsupported_media_type', message: expect.stringContaining('"application/xml"') });
+  });
+
+  it('answers a URL the router cannot decode in the error shape', async () => {
+    const response = await app.inject({ method: 'GET', url: '/v1/users/%ZZ', headers: { authorization: `Bearer ${KEYS.alpha}` } });
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body)).toEqual({ error: { code: 'invalid_request', message: expect.any(String) } });
   });
 
   it('serves /health without a key', async () => {

@@ -36,6 +36,13 @@ describe('cluster DDL', () => {
     expect(ddl).toContain("ALTER TABLE events ON CLUSTER 'main' ADD COLUMN IF NOT EXISTS user_key");
   });
 
+  it('changes a constraint on the local table, and creates the Distributed table again to copy it', () => {
+    const change = statements.findIndex((s) => s.startsWith("ALTER TABLE users_local ON CLUSTER 'main' DROP CONSTRAINT IF EXISTS id_length"));
+    expect(change).toBeGreaterThan(-1);
+    expect(statements[change]).toContain('lengthUTF8(id)');
+    expect(statements[change + 1]).toBe("CREATE OR REPLACE TABLE users ON CLUSTER 'main' AS users_local\nENGINE = Distributed('main', currentDatabase(), users_local, cityHash64(project, id))");
+  });
+
   describe('the local tables, made single-node again, on the real engine', () => {
     let warehouse: EmbeddedWarehouse;
     beforeAll(() => { warehouse = new EmbeddedWarehouse({ dataDir: tempDir(), queryTimeoutMs: 30_000 }); });
