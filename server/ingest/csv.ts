@@ -8,6 +8,7 @@
  */
 import { parse } from 'csv-parse/sync';
 import type { Attributes, UserWrite } from '../../model/schemas.js';
+import { characters } from '../../model/keys.js';
 import { parseTimestamp } from '../../model/time.js';
 
 export type Identifier = 'id' | 'email';
@@ -29,6 +30,7 @@ export class CsvError extends Error {}
 
 const NATIVE_STRINGS = new Set(['name', 'email', 'language']);
 const NATIVE_TIMES = new Set(['created_at', 'first_seen_at', 'last_activity_at']);
+const NATIVE_COLUMNS = new Set(['id', ...NATIVE_STRINGS, ...NATIVE_TIMES, 'sessions', 'tags']);
 const NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
 
 export function typedCell(text: string): string | number | boolean | undefined {
@@ -40,30 +42,45 @@ export function typedCell(text: string): string | number | boolean | undefined {
 }
 
 export function readCsv(text: string, identifier: Identifier): { rows: CsvRow[]; rejects: CsvReject[] } {
-  let records: string[][];
+  let records: Array<{ record: string[]; info: { lines: number } }>;
   try {
-    records = parse(text, { bom: true, relax_column_count: true, skip_empty_lines: true });
+    records = parse(text, { bom: true, relax_column_count: true, skip_empty_lines: true, info: true }) as unknown as typeof records;
   } catch (error) {
     throw new CsvError(`not a readable CSV file: ${(error as Error).message}`);
   }
-  const [header, ...body] = records;
-  if (!header) throw new CsvError('the file is empty: a header row is required');
-  const columns = header.map((h) => h.trim());
+  const [first, ...body] = records;
+  if (!first) throw new CsvError('the file is empty: a header row is required');
+  const header = first.record;
+  // Native columns and the identifier are recognized whatever their case ("Email", "ID"), as a sheet
+  // exported by hand names them; every other column is an attribute keyed exactly as written.
+  const columns = header.map((h) => {
+    const name = h.trim();
+    return NATIVE_COLUMNS.has(name.toLowerCase()) ? name.toLowerCase() : name;
+  });
   if (!columns.includes(identifier)) throw new CsvError(`the header has no "${identifier}" column (the identifier chosen)`);
-  const tooLong = columns.find((c) => c.length === 0 || c.length > 128);
+  const tooLong = columns.find((c) => c.length === 0 || characters(c) > 128);
   if (tooLong !== undefined) throw new CsvError(`column names must be 1 to 128 characters: ${JSON.stringify(tooLong)}`);
 
   const rows: CsvRow[] = [];
   const rejects: CsvReject[] = [];
-  body.forEach((cells, index) => {
-    const row = index + 2;
+  for (const { record: cells, info } of body) {
+    const row = firstLine(cells, info.lines);
     try {
       rows.push({ row, ...readRow(columns, cells, identifier) });
     } catch (error) {
       rejects.push({ row, reason: (error as Error).message });
     }
-  });
+  }
   return { rows, rejects };
+}
+
+/**
+ * The line of the file a record starts on (the header is line 1), as an editor shows it: blank
+ * lines skipped still count, and a record whose quoted cells hold line breaks starts that many
+ * lines before the one it ends on (what the parser reports).
+ */
+function firstLine(cells: readonly string[], lastLine: number): number {
+  return lastLine - cells.reduce((breaks, cell) => breaks + (cell.match(/\r\n|\n|\r/g)?.length ?? 0), 0);
 }
 
 function readRow(columns: string[], cells: string[], identifier: Identifier): Omit<CsvRow, 'row'> {
@@ -95,6 +112,6 @@ function readRow(columns: string[], cells: string[], identifier: Identifier): Om
     return { write: { ...write, id: write.id ?? '' } as UserWrite, email: write.email };
   }
   if (!write.id) throw new Error('id is empty');
-  if (write.id.length > 256) throw new Error('id is longer than 256 characters');
+  if (characters(write.id) > 256) throw new Error('id is longer than 256 characters');
   return { write: write as UserWrite };
 }

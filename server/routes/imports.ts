@@ -11,6 +11,7 @@ import type { Warehouse } from '../warehouse/warehouse.js';
 import type { UserStore } from '../ingest/users.js';
 import { CsvError, readCsv, type CsvReject, type Identifier } from '../ingest/csv.js';
 import { toJsonLines } from '../ingest/rows.js';
+import { characters } from '../../model/keys.js';
 import { toWarehouseTime } from '../../model/time.js';
 import { ApiError, BODY_LIMIT, errors } from '../errors.js';
 import type { SegmentStore } from '../segments/store.js';
@@ -80,7 +81,7 @@ export const importRoutes: FastifyPluginAsync<{ warehouse: Warehouse; users: Use
       writes = [];
       for (const r of parsed.rows) {
         const id = known.get(r.email!) ?? (r.write.id || r.email!);
-        if (id.length > 256) rejects.push({ row: r.row, reason: 'email is longer than 256 characters' });
+        if (characters(id) > 256) rejects.push({ row: r.row, reason: 'email is longer than 256 characters' });
         else writes.push({ ...r.write, id });
       }
     }
@@ -88,12 +89,18 @@ export const importRoutes: FastifyPluginAsync<{ warehouse: Warehouse; users: Use
     if (create_segment && imported.length > 1000 * 1000) {
       throw errors.unprocessable('too_complex', 'a segment can list at most 1 000 000 imported users: nothing was imported', '/create_segment');
     }
-    const created = new Set<string>();
-    const updated = new Set<string>();
+    // Counted by row, so that added + updated + rejected is the number of rows: a row adds the user
+    // it is the first to write when that user did not exist before the import, and updates otherwise.
+    const createdIds = new Set<string>();
     for (let i = 0; i < writes.length; i += MAX_BATCH) {
       const outcome = await users.upsert(request.project, writes.slice(i, i + MAX_BATCH));
-      for (const id of outcome.created) if (!updated.has(id)) created.add(id);
-      for (const id of outcome.updated) if (!created.has(id)) updated.add(id);
+      for (const id of outcome.created) createdIds.add(id);
+    }
+    const written = new Set<string>();
+    let added = 0;
+    for (const { id } of writes) {
+      if (createdIds.has(id) && !written.has(id)) added += 1;
+      written.add(id);
     }
     rejects.sort((a, b) => a.row - b.row);
     const segment = create_segment && imported.length
@@ -110,8 +117,8 @@ export const importRoutes: FastifyPluginAsync<{ warehouse: Warehouse; users: Use
       id: randomUUID(),
       created_at: toWarehouseTime(Date.now()),
       identifier,
-      added: created.size,
-      updated: updated.size,
+      added,
+      updated: writes.length - added,
       rejected: rejects.length,
       rejects: JSON.stringify(rejects),
       user_ids: imported,

@@ -64,6 +64,25 @@ describe('POST /v1/imports', () => {
     expect([...(await store.read('alpha', ['r1', 'r5'])).keys()].sort()).toEqual(['r1', 'r5']);
   });
 
+  it('numbers rows by the line they start on, blank lines and line breaks inside quoted cells included', async () => {
+    const csv = 'id,sessions\n\nl1,1\n"l\n2",-1\n\n,3\n';
+    const { body } = await importCsv(csv);
+    expect(body).toMatchObject({ added: 1, rejected: 2 });
+    expect(body.rejects.map((r: { row: number }) => r.row)).toEqual([4, 7]);
+  });
+
+  it('counts by row: a second row for a user it added is an update', async () => {
+    const { body } = await importCsv('id,plan\ntwice,a\ntwice,b\n');
+    expect(body).toMatchObject({ added: 1, updated: 1, rejected: 0 });
+    expect((await store.read('alpha', ['twice'])).get('twice')!.attributes).toEqual({ plan: 'b' });
+  });
+
+  it('recognizes native columns whatever their case, and keeps other headers as written', async () => {
+    const { body } = await importCsv('ID,Email,Plan\ncase1,case@x.io,pro\n');
+    expect(body).toMatchObject({ added: 1, rejected: 0 });
+    expect((await store.read('alpha', ['case1'])).get('case1')).toMatchObject({ email: 'case@x.io', attributes: { Plan: 'pro' } });
+  });
+
   it('matches users by email when asked, updating the user that holds it', async () => {
     await store.upsert('alpha', [{ id: 'by-email', email: 'known@x.io' }]);
     const { body } = await importCsv('email,plan\nknown@x.io,enterprise\nnew@x.io,free\n', '?identifier=email');
