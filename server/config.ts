@@ -33,7 +33,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ? { url: env.CLICKHOUSE_URL, user: env.CLICKHOUSE_USER, password: env.CLICKHOUSE_PASSWORD, database: env.CLICKHOUSE_DATABASE }
       : undefined,
     apiKeys: parseApiKeys(env.API_KEYS),
-    demoData: (env.DEMO_DATA ?? '1') !== '0',
+    demoData: !/^(0|false|no|off)$/i.test((env.DEMO_DATA ?? '1').trim()),
     queryTimeoutMs: integer(env.QUERY_TIMEOUT_MS, 30_000, 'QUERY_TIMEOUT_MS'),
   };
 }

@@ -1,0 +1,26 @@
+/** SPEC §5: configuration from the environment. */
+import { describe, expect, it } from 'vitest';
+import { loadConfig, parseApiKeys } from '../../server/config.js';
+
+describe('configuration', () => {
+  it('has the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ port: 3000, host: '127.0.0.1', demoData: true, queryTimeoutMs: 30_000, clickhouse: undefined });
+    expect([...config.apiKeys]).toEqual([['demo', 'demo']]);
+  });
+
+  it('turns the demo data off with 0, and with the other usual spellings of "off"', () => {
+    for (const off of ['0', 'false', 'FALSE', 'no', 'off', ' 0 ']) expect(loadConfig({ DEMO_DATA: off }).demoData, off).toBe(false);
+    for (const on of ['1', 'true', 'yes']) expect(loadConfig({ DEMO_DATA: on }).demoData, on).toBe(true);
+  });
+
+  it('reads API_KEYS as project:key pairs, and refuses a malformed one or a key given twice', () => {
+    expect([...parseApiKeys('acme:k1, beta:k2')]).toEqual([['k1', 'acme'], ['k2', 'beta']]);
+    expect(() => parseApiKeys('acme')).toThrow(/API_KEYS/);
+    expect(() => parseApiKeys('a:k,b:k')).toThrow(/two projects/);
+  });
+
+  it('refuses a PORT that is not a number', () => {
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
+  });
+});
