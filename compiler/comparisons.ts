@@ -7,8 +7,8 @@
  * comparison picks the type it looks at. Every predicate built here is a
  * non-NULL boolean, so `NOT` of a positive is its exact complement.
  */
-import { toWarehouseTime } from '../model/time.js';
-import { join, param, sql, type Sql } from './sql.js';
+import { FIRST_INSTANT, LAST_INSTANT, toWarehouseTime } from '../model/time.js';
+import { FALSE, join, param, sql, TRUE, type Sql } from './sql.js';
 import * as time from './time.js';
 import type { Comparison } from './tree.js';
 
@@ -116,20 +116,29 @@ export function dateRange(c: Extract<Comparison, { type: 'date' }>, nowMs: numbe
   }
 }
 
-/** A DateTime64(3, 'UTC') expression inside a time range; `true` for an unbounded one. */
+/**
+ * A DateTime64(3, 'UTC') expression inside a time range; `true` for an unbounded one. A bound
+ * beyond the instants the warehouse holds (now − 1 000 000 months, the day after 9999-12-31) is
+ * decided here: on the near side it becomes the edge, inclusive, which every stored instant passes
+ * (NULL still fails); on the far side nothing passes.
+ */
 export function inRange(t: Sql, range: time.TimeRange): Sql {
+  const { from, to } = range;
+  if ((from && from.ms > LAST_INSTANT) || (to && to.ms < FIRST_INSTANT)) return FALSE;
   const parts: Sql[] = [];
-  if (range.from) parts.push(sql`${t} ${sql.raw(range.from.inclusive ? '>=' : '>')} ${instant(range.from.ms)}`);
-  if (range.to) parts.push(sql`${t} ${sql.raw(range.to.inclusive ? '<=' : '<')} ${instant(range.to.ms)}`);
-  return parts.length ? join(parts, ' AND ') : sql`true`;
+  if (from) {
+    const inside = from.ms >= FIRST_INSTANT;
+    parts.push(sql`${t} ${sql.raw(from.inclusive || !inside ? '>=' : '>')} ${instant(inside ? from.ms : FIRST_INSTANT)}`);
+  }
+  if (to) {
+    const inside = to.ms <= LAST_INSTANT;
+    parts.push(sql`${t} ${sql.raw(to.inclusive || !inside ? '<=' : '<')} ${instant(inside ? to.ms : LAST_INSTANT)}`);
+  }
+  return parts.length ? join(parts, ' AND ') : TRUE;
 }
 
-/** What DateTime64(3) holds; a bound beyond it compares the same as the edge for every stored instant. */
-const FIRST_INSTANT = Date.UTC(1900, 0, 1);
-const LAST_INSTANT = Date.UTC(2299, 11, 31, 23, 59, 59, 999);
-
-export function instant(ms: number): Sql {
-  return param(toWarehouseTime(Math.min(Math.max(ms, FIRST_INSTANT), LAST_INSTANT)), "DateTime64(3, 'UTC')");
+function instant(ms: number): Sql {
+  return param(toWarehouseTime(ms), "DateTime64(3, 'UTC')");
 }
 
 /** Whether a number comparison holds for x, in JS: used to know what an absent measure (0) means. */
@@ -149,10 +158,11 @@ export function numberHolds(c: Extract<Comparison, { type: 'number' }>, x: numbe
 
 /**
  * A stored string that is an ISO 8601 date or timestamp (zone optional, UTC
- * when absent); anything else is not a date. The pattern rejects hours,
- * minutes and months out of range that the parser would roll over.
+ * when absent) of the years 0001–9999; anything else is not a date. The
+ * pattern rejects hours, minutes and months out of range that the parser would
+ * roll over, and year 0000, which it reads as the current year.
  */
-const ISO_DATE = '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]+)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)?$';
+const ISO_DATE = '^(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]+)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?)?$';
 
 export function dateFromString(s: Sql): Sql {
   return sql`if(match(${s}, ${sql.lit(ISO_DATE)}), parseDateTime64BestEffortOrNull(${s}, 3, 'UTC'), NULL)`;

@@ -7,9 +7,18 @@
 const ISO_TIMESTAMP =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
 
-/** The instants DateTime64(3) can hold. */
-const MIN_MS = Date.UTC(1900, 0, 1);
-const MAX_MS = Date.UTC(2299, 11, 31, 23, 59, 59, 999);
+/** Epoch ms of a UTC day: setUTCFullYear, not Date.UTC, which reads years 0–99 as 1900–1999. */
+function utcDay(year: number, monthIndex: number, day: number): number {
+  return new Date(0).setUTCFullYear(year, monthIndex, day);
+}
+
+/**
+ * The instants the warehouse holds: DateTime64(3) spans the years 1–9999 from ClickHouse 26.7
+ * (1900–2299 before, where values beyond are clamped). Year 0 is left out: the engine's
+ * best-effort parser reads it as no year at all.
+ */
+export const FIRST_INSTANT = utcDay(1, 0, 1);
+export const LAST_INSTANT = utcDay(10000, 0, 1) - 1;
 
 /**
  * Parses an ISO 8601 timestamp (or `YYYY-MM-DD`, read as 00:00 UTC) to epoch
@@ -27,7 +36,7 @@ export function parseTimestamp(text: string): number | undefined {
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
   if (hour > 23 || minute > 59 || second > 59) return undefined;
   const ms = frac === undefined ? 0 : Math.floor(Number(`0.${frac}`) * 1000 + 1e-9);
-  let epoch = Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  let epoch = utcDay(year, month - 1, day) + ((hour * 60 + minute) * 60 + second) * 1000 + ms;
   if (zone && zone !== 'Z') {
     const sign = zone.startsWith('-') ? -1 : 1;
     const digits = zone.slice(1).replace(':', '');
@@ -35,7 +44,7 @@ export function parseTimestamp(text: string): number | undefined {
     if (offset > 18 * 60) return undefined;
     epoch -= sign * offset * 60_000;
   }
-  return epoch >= MIN_MS && epoch <= MAX_MS ? epoch : undefined;
+  return epoch >= FIRST_INSTANT && epoch <= LAST_INSTANT ? epoch : undefined;
 }
 
 export function isTimestamp(text: string): boolean {
@@ -43,7 +52,7 @@ export function isTimestamp(text: string): boolean {
 }
 
 function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return new Date(utcDay(year, month, 0)).getUTCDate();
 }
 
 /** Epoch ms → the DateTime64(3) text ClickHouse parses and binds. */

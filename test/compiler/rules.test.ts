@@ -261,7 +261,10 @@ describe('SPEC §3.5 nested segments', () => {
 describe('SPEC §3.2 rule 6 and rule 5 at the edges', () => {
   beforeAll(async () => {
     const response = await call(app, 'POST', '/v1/users', { users: [
-      { id: 'huge', attributes: { n: 2e19, neg: -1e19, max: 1.7976931348623157e308, old: '1960-01-01', ancient: '0050-01-01' } },
+      { id: 'huge', attributes: {
+        n: 2e19, neg: -1e19, max: 1.7976931348623157e308, old: '1960-01-01', ancient: '0050-01-01',
+        birth: '1850-05-05', far: '2400-01-01T00:00:00Z', last: '9999-12-31T23:59:59.999Z', zero: '0000-01-01',
+      } },
     ] });
     expect(response.status).toBe(200);
     await call(app, 'POST', '/v1/answers', { answers: [{ user_id: 'huge', experience: 'big', step: 'n', value: 2e19, timestamp: '2026-01-01T00:00:00Z' }] });
@@ -283,6 +286,26 @@ describe('SPEC §3.2 rule 6 and rule 5 at the edges', () => {
     expect(await members(custom('old', 'in_last', { amount: 1_000_000, unit: 'days' }))).toEqual(['huge']);
     expect(await members(custom('old', 'more_than_ago', { amount: 23_500, unit: 'months' }))).toEqual([]);
     expect(await members({ type: 'event', source: 'api', event: 'login', window: { in_last: { amount: 1_000_000, unit: 'weeks' } } })).toEqual(['active']);
+  });
+
+  it('reads dates of the years 0001–9999 exactly, before 1900 and after 2299 included', async () => {
+    expect(await members(custom('birth', 'in_last', { amount: 3000, unit: 'months' }))).toEqual(['huge']); // now − 250 years: 1776
+    expect(await members(custom('birth', 'more_than_ago', { amount: 1_000_000, unit: 'weeks' }))).toEqual([]);
+    expect(await members(custom('birth', 'before', '1850-01-01'))).toEqual([]);
+    expect(await members(custom('birth', 'after', '1800-01-01'))).toEqual(['huge']);
+    expect(await members(custom('birth', 'on', '1850-05-05'))).toEqual(['huge']);
+    expect(await members(custom('ancient', 'between', ['0049-12-31', '0050-01-01']))).toEqual(['huge']);
+    expect(await members(custom('far', 'after', '2299-12-31'))).toEqual(['huge']);
+    expect(await members(custom('far', 'in_last', { amount: 1_000_000, unit: 'months' }))).toEqual([]);
+    // The day after 9999-12-31 is past every stored instant: nothing is after it, everything before it.
+    expect(await members(custom('last', 'after', '9999-12-31'))).toEqual([]);
+    expect(await members(custom('last', 'before', '9999-12-31T23:59:59.999Z'))).toEqual([]);
+    expect(await members(custom('last', 'on', '9999-12-31'))).toEqual(['huge']);
+    expect(await members(custom('last', 'more_than_ago', { amount: 1_000_000, unit: 'months' }))).toEqual([]);
+    // Year 0000 is not a date (docs/conditions.md): the engine's parser would read it as this year.
+    expect(await members(custom('zero', 'after', '1000-01-01'))).toEqual([]);
+    expect(await members(custom('zero', 'in_last', { amount: 1_000_000, unit: 'months' }))).toEqual([]);
+    expect(await members(custom('zero', 'is', '0000-01-01'))).toEqual(['huge']);
   });
 });
 

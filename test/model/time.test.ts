@@ -15,9 +15,18 @@ describe('SPEC §2 timestamps', () => {
   });
 
   it('refuses what is not an instant', () => {
-    for (const text of ['2026-03-01T10:00:00', '2025-02-29', '2026-13-01', '2026-01-32', '2026-01-01T24:00:00Z', 'yesterday', '', '1e9', '2026-1-1', '1800-01-01', '2300-01-01']) {
+    for (const text of ['2026-03-01T10:00:00', '2025-02-29', '2026-13-01', '2026-01-32', '2026-01-01T24:00:00Z', 'yesterday', '', '1e9', '2026-1-1', '0000-01-01', '10000-01-01', '0001-01-01T00:00:00+01:00']) {
       expect(parseTimestamp(text), text).toBeUndefined();
     }
+  });
+
+  it('reads the years 0001–9999, the first century included (which Date.UTC would read as 1900–1999)', () => {
+    expect(parseTimestamp('0001-01-01')).toBe(new Date('0001-01-01T00:00:00.000Z').getTime());
+    expect(parseTimestamp('0099-03-04T05:06:07.008Z')).toBe(new Date('0099-03-04T05:06:07.008Z').getTime());
+    expect(parseTimestamp('1800-02-29')).toBeUndefined();
+    expect(parseTimestamp('1600-02-29')).toBe(new Date('1600-02-29T00:00:00.000Z').getTime());
+    expect(parseTimestamp('9999-12-31T23:59:59.999Z')).toBe(new Date('9999-12-31T23:59:59.999Z').getTime());
+    expect(toWarehouseTime(parseTimestamp('0850-05-05')!)).toBe('0850-05-05 00:00:00.000');
   });
 
   it('converts to and from the warehouse text', () => {

@@ -191,7 +191,8 @@ export function storedDate(text: string): number | undefined {
   if (!m) return undefined;
   const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', zone] = m;
   const [year, month, day, hour, minute, second] = [y, mo, d, h, mi, s].map(Number) as [number, number, number, number, number, number];
-  if (month < 1 || month > 12 || day < 1 || day > new Date(new Date(0).setUTCFullYear(year, month, 0)).getUTCDate() || hour > 23 || minute > 59 || second > 59) return undefined;
+  // Years 0001–9999, as docs/conditions.md decides (the spec names no range).
+  if (year < 1 || month < 1 || month > 12 || day < 1 || day > new Date(new Date(0).setUTCFullYear(year, month, 0)).getUTCDate() || hour > 23 || minute > 59 || second > 59) return undefined;
   // setUTCFullYear, not Date.UTC, which reads years 0–99 as 1900–1999.
   let t = new Date(0).setUTCFullYear(year, month - 1, day) + ((hour * 60 + minute) * 60 + second) * 1000 + Number((frac + '000').slice(0, 3));
   if (zone && zone !== 'Z') {
