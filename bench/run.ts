@@ -90,12 +90,25 @@ export async function runBench(warehouse: Warehouse, o: BenchOptions): Promise<B
     const { rows } = await warehouse.query<Record<string, unknown>>(sql, params);
     return { ms: performance.now() - started, rows };
   };
-  const repeat = async (sql: string, params: Params) => {
-    const times: number[] = [];
-    let rows: Array<Record<string, unknown>> = [];
-    for (let i = 0; i < o.runs; i++) ({ ms: times[i], rows } = await timed(sql, params));
-    return { ms: median(times as number[]), rows };
+  /**
+   * The median time of each query over `runs` rounds, after one warm-up run each. Queries compared
+   * (a segment and its floor) are timed in turns, so that a drift of the machine (another process,
+   * the page cache) weighs on both sides of their ratio alike.
+   */
+  type Run = { ms: number; rows: Array<Record<string, unknown>> };
+  const inTurns = async (...queries: Array<[string, Params]>): Promise<Run[]> => {
+    for (const [sql, params] of queries) await warehouse.query(sql, params);
+    const times = queries.map(() => [] as number[]);
+    const last: Run[] = [];
+    for (let i = 0; i < o.runs; i++) {
+      for (const [q, [sql, params]] of queries.entries()) {
+        last[q] = await timed(sql, params);
+        times[q]!.push(last[q]!.ms);
+      }
+    }
+    return queries.map((_, q) => ({ ms: median(times[q]!), rows: last[q]!.rows }));
   };
+  const repeat = async (sql: string, params: Params) => (await inTurns([sql, params]))[0]!;
 
   // Floors are plain SQL, bound to the project and the anchor as "now".
   const floorParams = { project: PROJECT, now: toWarehouseTime(now.getTime()) };
@@ -108,10 +121,8 @@ export async function runBench(warehouse: Warehouse, o: BenchOptions): Promise<B
     const compile_us = microseconds(() => compileAudience(conditions, context, { kind: 'count' }));
     const optimized = compileAudience(conditions, context, { kind: 'count' });
     const naive = compileAudience(conditions, { ...context, strategy: 'naive' }, { kind: 'count' });
-    await warehouse.query(optimized.sql, optimized.params); // warm up caches as every figure after it
-    const fast = await repeat(optimized.sql, optimized.params);
+    const [fast, floor] = await inTurns([optimized.sql, optimized.params], [s.floor, floorParams]) as [Run, Run];
     const slow = await repeat(naive.sql, naive.params);
-    const floor = await repeat(s.floor, floorParams);
     const read = await counters(warehouse, () => warehouse.query(optimized.sql, optimized.params));
     const figures: SegmentFigures = {
       name: s.name, count: Number(fast.rows[0]!.count), ms: round(fast.ms), floor_ms: round(floor.ms),
@@ -124,8 +135,9 @@ export async function runBench(warehouse: Warehouse, o: BenchOptions): Promise<B
 
   const planned = trees.map((t) => prepare(t, resolve));
   const batch = compileCounts(planned, { project: PROJECT, now });
-  const batch_ms = round((await repeat(batch.sql, batch.params)).ms);
-  const batch_floor_ms = round((await repeat(batchFloor(), floorParams)).ms);
+  const [batchRun, batchFloorRun] = await inTurns([batch.sql, batch.params], [batchFloor(), floorParams]) as [Run, Run];
+  const batch_ms = round(batchRun.ms);
+  const batch_floor_ms = round(batchFloorRun.ms);
   log(`batch of ${trees.length} segments: ${batch_ms} ms (floor ${batch_floor_ms})`);
 
   // Pages of 50 of the largest segment: page 1, and page 1000 reached by its cursor (keyset, no OFFSET).
