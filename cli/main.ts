@@ -133,6 +133,8 @@ async function compileFile(file: string, o: TreeOptions, kind: 'count' | 'filter
   if (nowMs === undefined) throw new InvalidArgumentError('--now: not an ISO timestamp');
   const needsSegments = text.includes('"segment"');
   const warehouse = needWarehouse || needsSegments ? openWarehouse(loadConfig()) : undefined;
+  // A new store gets its tables, as `serve`, `seed` and `load` give it, rather than an engine error.
+  if (warehouse) await migrate(warehouse);
   const resolveSegment = warehouse ? await new SegmentStore(warehouse).resolver(o.project) : () => undefined;
   const compiled = compileAudience(conditions, { project: o.project, now: new Date(nowMs), strategy: o.strategy, resolveSegment }, { kind });
   return { compiled, warehouse };

@@ -29,6 +29,12 @@ describe('segments CLI', () => {
     expect(run.stderr).toContain('/conditions/0/attribute');
   });
 
+  it('count on a new store creates its tables and answers 0', () => {
+    const run = spawnSync('node', ['bin/segments.js', 'count', tree], { env: { ...env, DATA_DIR: join(dir, 'fresh') }, encoding: 'utf8', timeout: 120_000 });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout.trim()).toBe('0');
+  });
+
   it('seed then count: the same count as the tree evaluated through the engine', () => {
     const seeded = segments('seed', '--project', 'p1', '--users', '500', '--events', '20000', '--anchor', '2026-06-15');
     expect(seeded.status, seeded.stderr).toBe(0);
