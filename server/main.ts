@@ -21,7 +21,7 @@ export interface RunningServer {
 export async function startServer(config: Config, log = console.log): Promise<RunningServer> {
   const warehouse = openWarehouse(config);
   try {
-    await migrate(warehouse);
+    if ((await migrate(warehouse)).cluster) log('The tables are a cluster\'s: schema changes come from `segments cluster-ddl` (sql/README.md)');
     if (config.demoData && (await isEmpty(warehouse))) {
       const started = Date.now();
       await seed(warehouse, { project: 'demo', ...DEMO_SIZES, seed: 42, anchor: startOfTodayUtc() });

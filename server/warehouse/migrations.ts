@@ -53,9 +53,12 @@ ORDER BY version`;
 export interface MigrationReport {
   applied: string[];
   alreadyApplied: string[];
+  /** The tables are a cluster's (SPEC §6): its operator applies `segments cluster-ddl`, not these. */
+  cluster?: boolean;
 }
 
 export async function migrate(warehouse: Warehouse, migrations = readMigrations()): Promise<MigrationReport> {
+  if (await clusterLayout(warehouse)) return { applied: [], alreadyApplied: [], cluster: true };
   await warehouse.command(LEDGER);
   const { rows } = await warehouse.query<{ version: number; checksum: string }>(
     'SELECT version, any(checksum) AS checksum FROM schema_migrations GROUP BY version');
@@ -76,4 +79,17 @@ export async function migrate(warehouse: Warehouse, migrations = readMigrations(
     report.applied.push(migration.name);
   }
   return report;
+}
+
+/**
+ * Whether the database holds a cluster's tables rather than a single node's: `events` is there and
+ * is not a MergeTree (on a cluster it is the Distributed table over `events_local`). The single-node
+ * migrations would alter it as if it held the rows (projections, materialized columns), which a
+ * Distributed table refuses.
+ */
+async function clusterLayout(warehouse: Warehouse): Promise<boolean> {
+  const { rows } = await warehouse.query<{ engine: string }>(
+    "SELECT engine FROM system.tables WHERE database = currentDatabase() AND name = 'events'");
+  const engine = rows[0]?.engine;
+  return engine !== undefined && !engine.endsWith('MergeTree');
 }
