@@ -91,9 +91,13 @@ export class ServerWarehouse implements Warehouse {
     }), false);
   }
 
+  /** A query, not the server's /ping, which answers without checking the user and password. */
   async ping(): Promise<void> {
-    const result = await this.client.ping();
-    if (!result.success) throw new WarehouseUnavailable('ClickHouse server unreachable', undefined, { cause: result.error });
+    try {
+      await (await this.client.query({ query: 'SELECT 1', format: 'JSONEachRow' })).json();
+    } catch (error) {
+      throw new WarehouseUnavailable('ClickHouse server unreachable or refusing this user', undefined, { cause: error });
+    }
   }
 
   async close(): Promise<void> {
@@ -153,17 +157,19 @@ function countingStream(data: InsertData, onProgress: InsertRequest['onProgress'
   return { stream: Readable.from(counted()), rows: () => rows + (endsWithNewline ? 0 : 1) };
 }
 
-function toWarehouseError(error: unknown, write: boolean): WarehouseError {
+export function toWarehouseError(error: unknown, write: boolean): WarehouseError {
   const e = error as { code?: string; type?: string; message?: string; name?: string };
+  // The engine's own errors carry its numeric code; their messages may quote anything ("abort" in a value).
+  const code = e.code && /^\d+$/.test(e.code) ? Number(e.code) : undefined;
+  if (code !== undefined) return classifyEngineError(code, e.message ?? String(error), write, error);
   if (e.name === 'AbortError' || /abort/i.test(e.message ?? '')) {
     return new WarehouseTimeout('query cancelled', undefined, { cause: error });
   }
   if (e.code && /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|EPIPE)$/.test(e.code)) {
     return new WarehouseUnavailable('ClickHouse server unreachable', undefined, { cause: error });
   }
-  if (/timeout/i.test(e.message ?? '') && !e.code?.match(/^\d+$/)) {
+  if (/timeout/i.test(e.message ?? '')) {
     return new WarehouseTimeout('query timed out', undefined, { cause: error });
   }
-  const code = e.code && /^\d+$/.test(e.code) ? Number(e.code) : undefined;
-  return classifyEngineError(code, e.message ?? String(error), write, error);
+  return classifyEngineError(undefined, e.message ?? String(error), write, error);
 }

@@ -3,7 +3,7 @@
  * 500, and never shows the engine's message.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ServerWarehouse } from '../../../server/warehouse/clickhouse.js';
+import { ServerWarehouse, toWarehouseError } from '../../../server/warehouse/clickhouse.js';
 import { EmbeddedWarehouse } from '../../../server/warehouse/chdb.js';
 import { describeRejection, WarehouseFailure, WarehouseRejectedData, WarehouseTimeout, WarehouseUnavailable } from '../../../server/warehouse/errors.js';
 import { toApiError } from '../../../server/app.js';
@@ -37,6 +37,15 @@ describe('warehouse errors', () => {
       Buffer.from('{"project":"p","user_id":"","source":"api","event":"e","timestamp":"2026-01-01 00:00:00"}\n')).catch((e) => e);
     expect(error).toBeInstanceOf(WarehouseRejectedData);
     expect(error.message).toBe('row 1: user id length check failed');
+  });
+
+  it('sorts a ClickHouse server\'s errors by their code before their words', () => {
+    // The driver's ClickHouseError carries the engine's numeric code; a message may quote a value saying "abort".
+    const engine = Object.assign(new Error('Code: 62. DB::Exception: Syntax error near \'abort\''), { code: '62', type: 'SYNTAX_ERROR' });
+    expect(toWarehouseError(engine, false)).toBeInstanceOf(WarehouseFailure);
+    expect(toWarehouseError(Object.assign(new Error('Timeout exceeded: elapsed 31 s'), { code: '159' }), false)).toBeInstanceOf(WarehouseTimeout);
+    expect(toWarehouseError(Object.assign(new Error('The user aborted a request.'), { name: 'AbortError' }), false)).toBeInstanceOf(WarehouseTimeout);
+    expect(toWarehouseError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), false)).toBeInstanceOf(WarehouseUnavailable);
   });
 
   it('reports our own broken SQL as a failure, not as the client\'s fault', async () => {
