@@ -225,13 +225,14 @@ function eventMeasure(leaf: EventCondition, rows: Sql, nowMs: number): Behaviour
 
 /**
  * Distinct UTC days, counted only as far as the comparison can tell apart: `uniqUpTo(n)` keeps up to
- * n days inline per user and reads any more as n + 1, which compares like the true count when n + 1
- * exceeds every number in the comparison — no hash set per user (5+ active days at 1 M users:
- * 130 → 90 ms). It stores the days themselves, so it is exact; past its limit of 100, uniqExact.
+ * n days inline per user and reads any more as n + 1, which compares like the true count (both
+ * above every number of the comparison) when n is at least each of them — no hash set per user
+ * (5+ active days at 1 M users: 130 → 90 ms; n = 5 rather than 6: −2 %). It stores the days
+ * themselves, so it is exact; past its limit of 100, uniqExact.
  */
 function distinctDays(c: Comparison): Aggregate {
   const values = c.type === 'number' ? (typeof c.value === 'number' ? [c.value] : [...c.value]) : [];
-  const n = Math.max(1, Math.floor(Math.max(...values)) + 1);
+  const n = Math.max(1, Math.ceil(Math.max(...values)));
   const day = sql`toDate32(timestamp)`;
   return Number.isFinite(n) && n <= 100 ? { fn: 'uniqUpTo', params: n, args: [day] } : { fn: 'uniqExact', args: [day] };
 }

@@ -111,6 +111,10 @@ describe('SPEC §3.3 events', () => {
     expect(await members(event({ event: 'login', measure: 'distinct_days', operator: 'gt', value: 0.5 }))).toEqual(['active']);
     expect(await members(event({ event: 'login', measure: 'distinct_days', operator: 'neq', value: 0 }))).toEqual(['active']);
     expect(await members(event({ event: 'login', measure: 'distinct_days', operator: 'between', value: [0, 1] }))).toEqual(['buyer', 'lurker', 'newbie', 'quiet']);
+    // Counted up to 1 for these: 2 days read as "more than 1", on the right side of each comparison.
+    expect(await members(event({ event: 'login', measure: 'distinct_days', operator: 'gt', value: 1 }))).toEqual(['active']);
+    expect(await members(event({ event: 'login', measure: 'distinct_days', operator: 'lte', value: 1 }))).toEqual(['buyer', 'lurker', 'newbie', 'quiet']);
+    expect(await members(event({ event: 'login', measure: 'distinct_days', operator: 'lt', value: 0.5 }))).toEqual(['buyer', 'lurker', 'newbie', 'quiet']);
   });
 
   it('sum adds the numeric values only, and is 0 without events', async () => {

@@ -144,7 +144,7 @@ WHERE
         user_id
       HAVING
         ifNull(
-          ifNull(toFloat64(uniqUpTo(21) (toDate32(timestamp))), 0) >= {p19:Float64},
+          ifNull(toFloat64(uniqUpTo(20) (toDate32(timestamp))), 0) >= {p19:Float64},
           false
         )
     )

@@ -36,7 +36,7 @@ WITH
     SELECT
       user_key,
       /* /conditions/4/conditions/0 */
-      uniqUpToIf (21) (
+      uniqUpToIf (20) (
         toDate32(timestamp),
         source = {p0:String}
         AND event = {p7:String}
