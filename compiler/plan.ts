@@ -46,6 +46,8 @@ export interface AudienceSource {
   readonly members: readonly Sql[];
   /** Query settings the plan relies on (`SETTINGS …`). */
   readonly settings?: Sql;
+  /** One tree's set joined to the users its other conditions keep (`narrowing`). */
+  readonly narrowed?: boolean;
 }
 
 export interface PlanOptions {
@@ -320,7 +322,7 @@ export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptio
     const from = sql`(${comment(chosen.node.path)}${chosen.set.query}) AS set_users RIGHT SEMI JOIN ${users} ON ${u}.user_key = set_users.user_key`;
     // The users are the join's build side, as written: the engine would otherwise pick by row
     // estimates from earlier runs, and with the set's query as the build side nothing narrows it.
-    return { with: undefined, from, where: TRUE, members: [TRUE], settings: sql`query_plan_join_swap_table = false` };
+    return { with: undefined, from, where: TRUE, members: [TRUE], settings: sql`query_plan_join_swap_table = false`, narrowed: true };
   }
 
   /**

@@ -103,15 +103,17 @@ describe('plan by shape', () => {
     expect(sets(group)).toEqual([]);
     // Two ranges keep 1/9 by System R's guesses; an existence set is joined when no measured one is there.
     expect(sqlOf({ type: 'attribute', attribute: 'sessions', operator: 'gt', value: 3 }, { type: 'attribute', attribute: 'created_at', operator: 'in_last', value: { amount: 7, unit: 'days' } }, event())).toMatch(narrowed);
-    // Not when the profile conditions likely keep most users, with no profile condition, nor for pages of users, batches or one user.
+    // Not when the profile conditions likely keep most users, with no profile condition, nor for pages of users or one user.
     for (const conditions of [[paid, event()], [{ type: 'attribute', attribute: 'sessions', operator: 'gt', value: 3 }, event()], [event(), event({ event: 'purchase', operator: 'gte', value: 3 })]]) {
       expect(sqlOf(...conditions), JSON.stringify(conditions)).not.toMatch(/JOIN|SETTINGS/);
     }
     const tree = { op: 'and', conditions: [pro, event()] };
     expect(compileAudience(tree, context, { kind: 'users', sort: { by: 'id', order: 'asc' }, limit: 50 }).sql).not.toMatch(/JOIN/);
-    expect(compileCounts([prepare(tree, () => undefined), prepare({ op: 'and', conditions: [event()] }, () => undefined)], context).sql).not.toMatch(/JOIN/);
-    // A batch of one tree is that tree's count, narrowed alike.
-    expect(compileCounts([prepare(tree, () => undefined)], context).sql).toMatch(/RIGHT SEMI JOIN[\s\S]*SETTINGS query_plan_join_swap_table = false$/);
+    // In a batch, a tree that narrows is counted apart (a scalar subquery, narrowed); the others share one scan.
+    const batch = compileCounts([prepare({ op: 'and', conditions: [event({ event: 'purchase' })] }, () => undefined), prepare(tree, () => undefined), prepare({ op: 'and', conditions: [event()] }, () => undefined)], context).sql;
+    expect(batch).toMatch(/^SELECT countIf\([\s\S]*\) AS s0,\n\(SELECT count\(\) AS count\nFROM \([\s\S]* RIGHT SEMI JOIN [\s\S]*SETTINGS query_plan_join_swap_table = false\) AS s1,\ncountIf\([\s\S]*\) AS s2\nFROM users AS u FINAL\nWHERE u\.project = /);
+    // A batch of one tree is that tree's count, narrowed alike; of only narrowed trees, no shared scan at all.
+    expect(compileCounts([prepare(tree, () => undefined)], context).sql).toMatch(/^SELECT \(SELECT count\(\) AS count\nFROM[\s\S]*RIGHT SEMI JOIN[\s\S]*SETTINGS query_plan_join_swap_table = false\) AS s0$/);
     expect(compileMembership([prepare(tree, () => undefined)], 'u1', context).sql).not.toMatch(/RIGHT SEMI JOIN/);
     // An OR at the top, or a negated AND, has no conditions that must all hold.
     expect(compileAudience({ op: 'or', conditions: [pro, event()] }, context, { kind: 'count' }).sql).not.toMatch(/JOIN/);
