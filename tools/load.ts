@@ -11,6 +11,7 @@ import { createInterface } from 'node:readline';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { encodeKeys } from '../model/keys.js';
 import { MAX_BATCH, user as userSchema, type UserWrite } from '../model/schemas.js';
+import { WarehouseRejectedData } from '../server/warehouse/errors.js';
 import type { Warehouse } from '../server/warehouse/warehouse.js';
 import { UserStore } from '../server/ingest/users.js';
 import { strictValidator } from '../server/validation.js';
@@ -32,17 +33,27 @@ export async function load(warehouse: Warehouse, options: LoadOptions): Promise<
   const lines = new ProjectLines(options.project, options.kind === 'events');
   options.input.on('error', (e) => lines.destroy(e));
   const body = options.input.pipe(lines);
-  return warehouse.insert({
-    table: options.kind,
-    format: 'JSONEachRow',
-    onProgress: options.onProgress && ((p) => options.onProgress!({ rows: p.rowsSent, bytes: lines.bytesIn })),
-  }, body);
+  try {
+    return await warehouse.insert({
+      table: options.kind,
+      format: 'JSONEachRow',
+      onProgress: options.onProgress && ((p) => options.onProgress!({ rows: p.rowsSent, bytes: lines.bytesIn })),
+    }, body);
+  } catch (error) {
+    // The engine numbers the rows it was given; the user knows the file's lines (blank ones included).
+    const row = error instanceof WarehouseRejectedData ? /^row (\d+): ([\s\S]*)$/.exec(error.message) : null;
+    if (row) throw new LoadError(`line ${lines.lineOf(Number(row[1]))}: ${row[2]}`, { cause: error });
+    throw error;
+  }
 }
 
 /** Splices `"project":…` into each line of NDJSON, at the byte level. */
 export class ProjectLines extends Transform {
   bytesIn = 0;
   private line = 0;
+  private rows = 0;
+  /** Where blank lines were left out: [the row after them, lines left out up to there], in order. */
+  private readonly gaps: Array<[number, number]> = [];
   private rest: Buffer = Buffer.alloc(0);
   private readonly prefix: Buffer;
   private readonly prefixEmpty: Buffer;
@@ -86,7 +97,11 @@ export class ProjectLines extends Transform {
       while (from < end && isSpace(block[from]!)) from++;
       let to = end;
       while (to > from && isSpace(block[to - 1]!)) to--;
-      if (from === to) continue;
+      if (from === to) {
+        this.skip();
+        continue;
+      }
+      this.rows++;
       const line = block.subarray(from, to);
       if (line[0] !== 0x7b /* { */) throw new LoadError(`line ${this.line}: not a JSON object`);
       if (this.encodeProperties && (line.includes(0x25 /* % */) || line.includes('u0025'))) {
@@ -98,6 +113,22 @@ export class ProjectLines extends Transform {
       pieces.push(line[body] === 0x7d /* } */ ? this.prefixEmpty : this.prefix, line.subarray(1), NEWLINE);
     }
     return Buffer.concat(pieces);
+  }
+
+  /** The line of the input that became the nth row sent (1-based). */
+  lineOf(row: number): number {
+    let skipped = 0;
+    for (const [after, total] of this.gaps) {
+      if (after > row) break;
+      skipped = total;
+    }
+    return row + skipped;
+  }
+
+  private skip(): void {
+    const last = this.gaps[this.gaps.length - 1];
+    if (last && last[0] === this.rows + 1) last[1]++;
+    else this.gaps.push([this.rows + 1, (last?.[1] ?? 0) + 1]);
   }
 
   private reencode(line: Buffer): Buffer {

@@ -89,6 +89,12 @@ describe('segments load', () => {
     });
   }
 
+  it('names the line of the file a refused row came from, blank lines counted', async () => {
+    const good = JSON.stringify({ user_id: 'u', source: 'api', event: 'ok', timestamp: '2026-01-01T00:00:00Z' });
+    const input = Readable.from([`${good}\n\n${good}\n   \n\n${JSON.stringify({ user_id: 'u', source: 'mixpanel', event: 'e', timestamp: '2026-01-01T00:00:00Z' })}\n`]);
+    await expect(load(warehouse, { project: 'bad', kind: 'events', input })).rejects.toThrow(/^line 6: source known check failed$/);
+  });
+
   it('runs from the command line, reading standard input, with a summary', () => {
     const dataDir = tempDir();
     const input = JSON.stringify({ user_id: 'cli', source: 'api', event: 'e', timestamp: '2026-01-01T00:00:00Z' }) + '\n';
