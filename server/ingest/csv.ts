@@ -58,13 +58,17 @@ export function readCsv(text: string, identifier: Identifier): { rows: CsvRow[];
     return NATIVE_COLUMNS.has(name.toLowerCase()) ? name.toLowerCase() : name;
   });
   if (!columns.includes(identifier)) throw new CsvError(`the header has no "${identifier}" column (the identifier chosen)`);
+  const twice = columns.find((c, i) => columns.indexOf(c) !== i);
+  if (twice !== undefined) throw new CsvError(`the header names the column "${twice}" twice`);
   const tooLong = columns.find((c) => c.length === 0 || characters(c) > 128);
   if (tooLong !== undefined) throw new CsvError(`column names must be 1 to 128 characters: ${JSON.stringify(tooLong)}`);
 
   const rows: CsvRow[] = [];
   const rejects: CsvReject[] = [];
+  const lines = new EditorLines();
+  lines.startOf(first.record, first.info.lines);
   for (const { record: cells, info } of body) {
-    const row = firstLine(cells, info.lines);
+    const row = lines.startOf(cells, info.lines);
     try {
       rows.push({ row, ...readRow(columns, cells, identifier) });
     } catch (error) {
@@ -75,12 +79,23 @@ export function readCsv(text: string, identifier: Identifier): { rows: CsvRow[];
 }
 
 /**
- * The line of the file a record starts on (the header is line 1), as an editor shows it: blank
- * lines skipped still count, and a record whose quoted cells hold line breaks starts that many
- * lines before the one it ends on (what the parser reports).
+ * The line of the file each record starts on (the header is line 1), as an editor numbers it:
+ * blank lines skipped still count, and a record whose quoted cells hold line breaks starts that
+ * many lines before the one it ends on. The parser reports the line a record ends on, but counts a
+ * CRLF inside quotes as two lines (one everywhere else); records are given in order, so the
+ * surplus is carried from one to the next.
  */
-function firstLine(cells: readonly string[], lastLine: number): number {
-  return lastLine - cells.reduce((breaks, cell) => breaks + (cell.match(/\r\n|\n|\r/g)?.length ?? 0), 0);
+class EditorLines {
+  private surplus = 0;
+
+  startOf(cells: readonly string[], lastLineAsParsed: number): number {
+    let breaks = 0;
+    for (const cell of cells) {
+      breaks += cell.match(/\r\n|\n|\r/g)?.length ?? 0;
+      this.surplus += cell.match(/\r\n/g)?.length ?? 0;
+    }
+    return lastLineAsParsed - this.surplus - breaks;
+  }
 }
 
 function readRow(columns: string[], cells: string[], identifier: Identifier): Omit<CsvRow, 'row'> {

@@ -69,6 +69,9 @@ describe('POST /v1/imports', () => {
     const { body } = await importCsv(csv);
     expect(body).toMatchObject({ added: 1, rejected: 2 });
     expect(body.rejects.map((r: { row: number }) => r.row)).toEqual([4, 7]);
+    // CRLF line ends, in a quoted cell too (which the parser counts twice).
+    const crlf = await importCsv('id,sessions\r\n"c\r\n1",-1\r\nc2,1\r\n\r\n,3\r\n');
+    expect(crlf.body.rejects.map((r: { row: number }) => r.row)).toEqual([2, 6]);
   });
 
   it('counts by row: a second row for a user it added is an update', async () => {
@@ -81,6 +84,8 @@ describe('POST /v1/imports', () => {
     const { body } = await importCsv('ID,Email,Plan\ncase1,case@x.io,pro\n');
     expect(body).toMatchObject({ added: 1, rejected: 0 });
     expect((await store.read('alpha', ['case1'])).get('case1')).toMatchObject({ email: 'case@x.io', attributes: { Plan: 'pro' } });
+    const twice = await importCsv('id,email,Email\ncase2,a@x.io,b@x.io\n');
+    expect(twice).toMatchObject({ status: 400, body: { error: { message: expect.stringContaining('"email" twice') } } });
   });
 
   it('matches users by email when asked, updating the user that holds it', async () => {
