@@ -41,8 +41,9 @@ export async function load(warehouse: Warehouse, options: LoadOptions): Promise<
     }, body);
   } catch (error) {
     // The engine numbers the rows it was given; the user knows the file's lines (blank ones included).
-    const row = error instanceof WarehouseRejectedData ? /^row (\d+): ([\s\S]*)$/.exec(error.message) : null;
-    if (row) throw new LoadError(`line ${lines.lineOf(Number(row[1]))}: ${row[2]}`, { cause: error });
+    if (error instanceof WarehouseRejectedData && error.row !== undefined) {
+      throw new LoadError(`line ${lines.lineOf(error.row)}: ${error.reason}`, { cause: error });
+    }
     throw error;
   }
 }

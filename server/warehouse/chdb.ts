@@ -21,6 +21,8 @@ export interface EmbeddedOptions {
 interface ChdbError extends Error {
   code?: string;
   clickhouseCode?: number;
+  /** A streamed insert's progress when it failed: the rows of the chunks already written. */
+  progress?: { rowsSent?: number };
 }
 
 export class EmbeddedWarehouse implements Warehouse {
@@ -120,7 +122,9 @@ function toWarehouseError(error: ChdbError, write: boolean): WarehouseError {
   }
   if (error.code === 'CHDB_CONNECTION' || error.code === 'CHDB_CLOSED') return new WarehouseUnavailable('embedded warehouse unavailable', undefined, { cause: error });
   const code = error.clickhouseCode ?? codeFromMessage(error.message);
-  return classifyEngineError(code, error.message ?? String(error), write, error);
+  // A streamed insert goes in ~8 MiB chunks, each its own INSERT: rows of the chunks before the failing one.
+  const rowsBefore = error.progress?.rowsSent ?? 0;
+  return classifyEngineError(code, error.message ?? String(error), write, error, rowsBefore);
 }
 
 function codeFromMessage(message: string | undefined): number | undefined {

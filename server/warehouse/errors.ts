@@ -17,7 +17,11 @@ export class WarehouseUnavailable extends WarehouseError {}
 export class WarehouseTimeout extends WarehouseError {}
 
 /** The engine refused the data of a write (parse error, constraint): the client's fault. */
-export class WarehouseRejectedData extends WarehouseError {}
+export class WarehouseRejectedData extends WarehouseError {
+  constructor(readonly reason: string, readonly row?: number, engineCode?: number, options?: { cause?: unknown }) {
+    super(row === undefined ? reason : `row ${row}: ${reason}`, engineCode, options);
+  }
+}
 
 /** Anything else: a defect on our side (500, message hidden). */
 export class WarehouseFailure extends WarehouseError {}
@@ -37,11 +41,18 @@ const DATA_CODES = new Set([
   691 /* UNKNOWN_ELEMENT_OF_ENUM */,
 ]);
 
-/** Classifies an engine error code; `write` says whether bad data can be the cause. */
-export function classifyEngineError(code: number | undefined, message: string, write: boolean, cause: unknown): WarehouseError {
+/**
+ * Classifies an engine error code; `write` says whether bad data can be the cause. The engine
+ * numbers a refused row within the INSERT it was given: `rowsBefore` is how many rows earlier
+ * INSERTs of the same write took (a stream sent in chunks).
+ */
+export function classifyEngineError(code: number | undefined, message: string, write: boolean, cause: unknown, rowsBefore = 0): WarehouseError {
   if (code !== undefined && TIMEOUT_CODES.has(code)) return new WarehouseTimeout('query timed out', code, { cause });
   if (code !== undefined && UNAVAILABLE_CODES.has(code)) return new WarehouseUnavailable('warehouse unavailable', code, { cause });
-  if (write && code !== undefined && DATA_CODES.has(code)) return new WarehouseRejectedData(describeRejection(message), code, { cause });
+  if (write && code !== undefined && DATA_CODES.has(code)) {
+    const { row, reason } = readRejection(message);
+    return new WarehouseRejectedData(reason, row === undefined ? undefined : rowsBefore + row, code, { cause });
+  }
   return new WarehouseFailure(message, code, { cause });
 }
 
@@ -50,10 +61,15 @@ export function classifyEngineError(code: number | undefined, message: string, w
  * which row, without table UUIDs, stack traces or SQL.
  */
 export function describeRejection(message: string): string {
+  const { reason, row } = readRejection(message);
+  return new WarehouseRejectedData(reason, row).message;
+}
+
+function readRejection(message: string): { reason: string; row?: number } {
   const constraint = /Constraint `(\w+)`[^]*?violated at row (\d+)/.exec(message);
-  if (constraint) return `row ${constraint[2]}: ${constraint[1]!.replace(/_/g, ' ')} check failed`;
+  if (constraint) return { reason: `${constraint[1]!.replace(/_/g, ' ')} check failed`, row: Number(constraint[2]) };
   const firstLine = message.split('\n')[0]!.replace(/^Code: \d+\. DB::Exception: /, '');
   const row = /\(at row (\d+)\)/.exec(message);
   const reason = firstLine.replace(/:? \(at row \d+\)[^]*$/, '').replace(/\s*\([A-Z_]+\)\s*$/, '').slice(0, 300);
-  return row ? `row ${row[1]}: ${reason}` : reason;
+  return row ? { reason, row: Number(row[1]) } : { reason };
 }

@@ -95,6 +95,14 @@ describe('segments load', () => {
     await expect(load(warehouse, { project: 'bad', kind: 'events', input })).rejects.toThrow(/^line 6: source known check failed$/);
   });
 
+  it('names the right line past the first ~8 MiB, which the embedded engine takes as a separate INSERT', async () => {
+    const good = JSON.stringify({ user_id: 'u', source: 'api', event: 'ok', timestamp: '2026-01-01T00:00:00Z', properties: { pad: 'x'.repeat(100) } });
+    const count = Math.ceil((12 * 1024 * 1024) / good.length);
+    const bad = JSON.stringify({ user_id: 'u', source: 'mixpanel', event: 'e', timestamp: '2026-01-01T00:00:00Z' });
+    const input = Readable.from(['\n', ...Array.from({ length: count }, () => `${good}\n`), `${bad}\n`]);
+    await expect(load(warehouse, { project: 'big-bad', kind: 'events', input })).rejects.toThrow(new RegExp(`^line ${count + 2}: source known check failed$`));
+  });
+
   it('runs from the command line, reading standard input, with a summary', () => {
     const dataDir = tempDir();
     const input = JSON.stringify({ user_id: 'cli', source: 'api', event: 'e', timestamp: '2026-01-01T00:00:00Z' }) + '\n';

@@ -58,7 +58,7 @@ describe('warehouse errors', () => {
     expect(toApiError(new WarehouseUnavailable(secret)).status).toBe(503);
     expect(toApiError(new WarehouseTimeout(secret)).status).toBe(504);
     expect(toApiError(new WarehouseFailure(secret))).toMatchObject({ status: 500, message: 'internal error' });
-    expect(toApiError(new WarehouseRejectedData('row 3: source known check failed')).status).toBe(400);
+    expect(toApiError(new WarehouseRejectedData('source known check failed', 3)).status).toBe(400);
   });
 
   it('keeps table ids and stack traces out of rejection messages', () => {
