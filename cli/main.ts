@@ -6,6 +6,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig, PROJECT_ID } from '../server/config.js';
 import { startServer } from '../server/main.js';
 import { openWarehouse } from '../server/warehouse/index.js';
+import type { Warehouse } from '../server/warehouse/warehouse.js';
 import { migrate } from '../server/warehouse/migrations.js';
 import { ID_STYLES, seed, type IdStyle, type SeedStep } from '../tools/seed.js';
 import { load, LOAD_KINDS, type LoadKind } from '../tools/load.js';
@@ -133,11 +134,22 @@ async function compileFile(file: string, o: TreeOptions, kind: 'count' | 'filter
   if (nowMs === undefined) throw new InvalidArgumentError('--now: not an ISO timestamp');
   const needsSegments = text.includes('"segment"');
   const warehouse = needWarehouse || needsSegments ? openWarehouse(loadConfig()) : undefined;
-  // A new store gets its tables, as `serve`, `seed` and `load` give it, rather than an engine error.
-  if (warehouse) await migrate(warehouse);
-  const resolveSegment = warehouse ? await new SegmentStore(warehouse).resolver(o.project) : () => undefined;
-  const compiled = compileAudience(conditions, { project: o.project, now: new Date(nowMs), strategy: o.strategy, resolveSegment }, { kind });
-  return { compiled, warehouse };
+  try {
+    // A new store gets its tables, as `serve`, `seed` and `load` give it, rather than an engine
+    // error; a store that has them is only read (its user may be read-only).
+    if (warehouse && !(await hasTables(warehouse))) await migrate(warehouse);
+    const resolveSegment = warehouse ? await new SegmentStore(warehouse).resolver(o.project) : () => undefined;
+    const compiled = compileAudience(conditions, { project: o.project, now: new Date(nowMs), strategy: o.strategy, resolveSegment }, { kind });
+    return { compiled, warehouse };
+  } catch (error) {
+    await warehouse?.close();
+    throw error;
+  }
+}
+
+async function hasTables(warehouse: Warehouse): Promise<boolean> {
+  const { rows } = await warehouse.query<{ n: number }>("SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name = 'segments'");
+  return Number(rows[0]?.n ?? 0) > 0;
 }
 
 treeOptions(program.command('compile')
