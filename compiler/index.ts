@@ -5,7 +5,7 @@
  */
 import { toWarehouseTime } from '../model/time.js';
 import { normalize, type PlannedGroup, type SegmentResolver } from './normalize.js';
-import { planAudience, planAudiences, type AudienceSource, type Strategy } from './plan.js';
+import { mayNarrow, planAudience, planAudiences, type AudienceSource, type Strategy } from './plan.js';
 import { compileSql, param, sql, TRUE, type CompiledSql, type Sql } from './sql.js';
 import { validateTree } from './validate.js';
 import { USERS_ALIAS } from './leaves.js';
@@ -71,8 +71,8 @@ export function audienceSql(tree: PlannedGroup, context: Omit<CompileContext, 'r
 export function compileCounts(trees: readonly PlannedGroup[], context: Omit<CompileContext, 'resolveSegment'>): CompiledSql {
   const options = planOptions(context);
   const apart = trees.map((tree) => {
-    const alone = planAudience(tree, options);
-    return alone.narrowed ? alone : undefined;
+    const alone = mayNarrow(tree) ? planAudience(tree, options) : undefined;
+    return alone?.narrowed ? alone : undefined;
   });
   const together = trees.filter((_, i) => !apart[i]);
   const source = together.length ? planAudiences(together, options) : undefined;

@@ -306,9 +306,8 @@ export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptio
    */
   function narrowing(): AudienceSource | undefined {
     const tree = trees[0]!;
-    if (!sets || trees.length !== 1 || options.userColumns === 'all' || tree.op !== 'and' || tree.negate) return undefined;
+    if (!sets || trees.length !== 1 || options.userColumns === 'all' || !mayNarrow(tree)) return undefined;
     const { conditions } = tree;
-    if (conditions.reduce((kept, c) => kept * (selectivity(c) ?? 1), 1) > CLEARLY_SELECTIVE) return undefined;
     const candidates = conditions.flatMap((node) => {
       const b = setForm(node);
       return b ? setsOf(b).map((set, i, all) => ({ node, set, others: all.filter((_, j) => j !== i) })).filter((c) => !c.set.absent) : [];
@@ -340,6 +339,14 @@ export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptio
     const list = computed.length ? sql`${keyed}, ${join(computed, ',\n')}` : keyed;
     return sql`(SELECT ${list} FROM users AS ${sql.raw(USERS_ALIAS)} FINAL WHERE ${scope(USERS_ALIAS)}) AS ${sql.raw(USERS_ALIAS)}`;
   }
+}
+
+/**
+ * The first half of `narrowing`'s test, read from the tree alone: its conditions must all hold, and
+ * its profile conditions likely keep few users. (The other half needs the plan: a set to join.)
+ */
+export function mayNarrow(tree: PlannedGroup): boolean {
+  return tree.op === 'and' && !tree.negate && tree.conditions.reduce((kept, c) => kept * (selectivity(c) ?? 1), 1) <= CLEARLY_SELECTIVE;
 }
 
 /** A group's predicate from its conditions' predicates. */

@@ -4,6 +4,7 @@
  * computed here from the request's `now`, so each category reads time the
  * same way.
  */
+import { utcDay } from '../model/time.js';
 import type { DateValue, Duration, Window } from './tree.js';
 
 const DAY = 86_400_000;
@@ -27,11 +28,9 @@ export function subtract(nowMs: number, d: Duration): number {
   const monthIndex = now.getUTCFullYear() * 12 + now.getUTCMonth() - d.amount;
   const year = Math.floor(monthIndex / 12);
   const month = monthIndex - year * 12;
-  // setUTCFullYear, not Date.UTC: Date.UTC reads years 0–99 as 1900–1999.
-  const utc = (y: number, m: number, d: number) => new Date(0).setUTCFullYear(y, m, d);
-  const lastDay = new Date(utc(year, month + 1, 0)).getUTCDate();
+  const lastDay = new Date(utcDay(year, month + 1, 0)).getUTCDate();
   const day = Math.min(now.getUTCDate(), lastDay);
-  return utc(year, month, day) + (nowMs - utc(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+  return utcDay(year, month, day) + (nowMs - utcDay(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
 }
 
 const startOfDay = (ms: number) => Math.floor(ms / DAY) * DAY;

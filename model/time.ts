@@ -8,7 +8,7 @@ const ISO_TIMESTAMP =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
 
 /** Epoch ms of a UTC day: setUTCFullYear, not Date.UTC, which reads years 0–99 as 1900–1999. */
-function utcDay(year: number, monthIndex: number, day: number): number {
+export function utcDay(year: number, monthIndex: number, day: number): number {
   return new Date(0).setUTCFullYear(year, monthIndex, day);
 }
 

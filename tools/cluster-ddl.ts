@@ -32,7 +32,10 @@ export function clusterDdl(cluster: string): string {
   const tables = new Set<string>();
   for (const migration of readMigrations()) {
     out.push(`\n-- ${migration.name}`);
-    for (const statement of migration.statements) out.push(...translate(statement, cluster, tables).map((s) => `${s};`));
+    const translated = migration.statements.flatMap((statement) => translate(statement, cluster, tables));
+    // A Distributed table created again (to copy constraints) only after its table's last change.
+    const last = (s: string, i: number) => !s.startsWith('CREATE OR REPLACE') || !translated.slice(i + 1).includes(s);
+    out.push(...translated.filter(last).map((s) => `${s};`));
   }
   return out.join('\n') + '\n';
 }
