@@ -128,10 +128,13 @@ const treeOptions = (command: Command) => command
 /** The tree of a file (or - for stdin), compiled; the warehouse is opened only when needed. */
 async function compileFile(file: string, o: TreeOptions, kind: 'count' | 'filter', needWarehouse: boolean) {
   const text = file === '-' ? readFileSync(Number(process.env.SEGMENTS_STDIN_FD ?? 0), 'utf8') : readFileSync(file, 'utf8');
-  const tree = JSON.parse(text) as { conditions?: unknown };
-  const conditions = tree && typeof tree === 'object' && 'conditions' in tree && !('op' in tree) ? tree.conditions : tree;
-  const nowMs = o.now === undefined ? Date.now() : parseTimestamp(o.now);
-  if (nowMs === undefined) throw new InvalidArgumentError('--now: not an ISO timestamp');
+  const tree = JSON.parse(text) as { conditions?: unknown; now?: unknown };
+  const body = tree && typeof tree === 'object' && 'conditions' in tree && !('op' in tree);
+  const conditions = body ? tree.conditions : tree;
+  // A request body's own `now` counts, as it would over HTTP, unless --now says otherwise.
+  const now = o.now ?? (body && typeof tree.now === 'string' ? tree.now : undefined);
+  const nowMs = now === undefined ? Date.now() : parseTimestamp(now);
+  if (nowMs === undefined) throw new InvalidArgumentError(`${o.now === undefined ? '"now" of the body' : '--now'}: not an ISO timestamp`);
   const needsSegments = text.includes('"segment"');
   const warehouse = needWarehouse || needsSegments ? openWarehouse(loadConfig()) : undefined;
   try {

@@ -14,7 +14,7 @@ import { MAX_BATCH, user as userSchema, type UserWrite } from '../model/schemas.
 import { WarehouseRejectedData } from '../server/warehouse/errors.js';
 import type { Warehouse } from '../server/warehouse/warehouse.js';
 import { UserStore } from '../server/ingest/users.js';
-import { strictValidator } from '../server/validation.js';
+import { strictValidator, validationError } from '../server/validation.js';
 
 export type LoadKind = 'users' | 'events' | 'interactions' | 'answers';
 export const LOAD_KINDS: readonly LoadKind[] = ['users', 'events', 'interactions', 'answers'];
@@ -171,10 +171,8 @@ async function loadUsers(users: UserStore, options: LoadOptions): Promise<{ rows
     } catch {
       throw new LoadError(`line ${line}: not valid JSON`);
     }
-    if (!valid(value)) {
-      const error = valid.errors![0]!;
-      throw new LoadError(`line ${line}: ${error.instancePath || '(root)'} ${error.message}`);
-    }
+    // The same message as POST /v1/users gives for the same object.
+    if (!valid(value)) throw new LoadError(`line ${line}: ${validationError(valid.errors!, undefined).message}`);
     batch.push(value);
     if (batch.length === MAX_BATCH) await flush();
   }

@@ -22,6 +22,16 @@ describe('segments CLI', () => {
     expect(run.stdout).toContain('"p1": "api"');
   });
 
+  it('compile takes a request body, with its now unless --now is given', () => {
+    const body = join(dir, 'body.json');
+    writeFileSync(body, JSON.stringify({ now: '2026-01-02T03:04:05.006Z', conditions: { op: 'and', conditions: [{ type: 'event', source: 'api', event: 'login', window: { in_last: { amount: 1, unit: 'days' } } }] } }));
+    const own = segments('compile', body, '--params');
+    expect(own.status, own.stderr).toBe(0);
+    expect(own.stdout).toContain('"2026-01-02 03:04:05.006"');
+    const given = segments('compile', body, '--params', '--now', '2026-06-15T00:00:00Z');
+    expect(given.stdout).toContain('"2026-06-15 00:00:00.000"');
+  });
+
   it('compile reports a bad tree with its JSON pointer', () => {
     writeFileSync(join(dir, 'bad.json'), JSON.stringify({ op: 'and', conditions: [{ type: 'attribute', attribute: 'nope', operator: 'is', value: 'x' }] }));
     const run = segments('compile', join(dir, 'bad.json'));

@@ -74,6 +74,11 @@ describe('segments load', () => {
     expect((await new UserStore(warehouse).read('lp', ['lu'])).get('lu')).toMatchObject({ name: 'A', attributes: { x: 1 } });
   });
 
+  it('refuses a user line with the message and pointer POST /v1/users gives', async () => {
+    await expect(load(warehouse, { project: 'lp', kind: 'users', input: lines({ id: 'ok' }, '', { id: 'bad', attributes: { x: { nested: 1 } } }) }))
+      .rejects.toThrow('line 3: /attributes/x must be a string, a finite number, a boolean, an array of strings, or null');
+  });
+
   const bad: Array<[string, object | string, RegExp]> = [
     ['an unknown source', { user_id: 'u', source: 'mixpanel', event: 'e', timestamp: '2026-01-01T00:00:00Z' }, /source known/],
     ['a nested property', { user_id: 'u', source: 'api', event: 'e', timestamp: '2026-01-01T00:00:00Z', properties: { a: { b: 1 } } }, /properties flat/],
