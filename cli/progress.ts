@@ -10,8 +10,10 @@ export function progressBar(label: string, unit: string) {
     notTTYSchedule: 2000,
   }, cliProgress.Presets.shades_classic);
   let started = false;
+  let stopped = false;
   return {
     update(done: number, total: number) {
+      if (stopped) return;
       if (!started) {
         bar.start(total, done);
         started = true;
@@ -20,8 +22,10 @@ export function progressBar(label: string, unit: string) {
         bar.update(done);
       }
     },
+    /** Once: without a terminal each stop prints the bar's last line. */
     stop() {
-      if (started) bar.stop();
+      if (started && !stopped) bar.stop();
+      stopped = true;
     },
   };
 }
