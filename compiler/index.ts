@@ -41,7 +41,12 @@ export interface SortKey {
   id: string;
 }
 
-export type AudienceQuery = { kind: 'count' } | { kind: 'filter' } | ({ kind: 'users' } & UsersPage);
+/**
+ * What an audience's SQL selects: its size, its members' ids (`filter`, a subquery for data
+ * engineers), a page of users, or its members' `user_key`s (`keys`, for the analytics that embed
+ * it: the rows they filter store the same key, so no id is hashed again).
+ */
+export type AudienceQuery = { kind: 'count' } | { kind: 'filter' } | { kind: 'keys' } | ({ kind: 'users' } & UsersPage);
 
 /**
  * Validates and normalizes a tree (throws CompileError). For the naive strategy the tree stays as
@@ -134,6 +139,8 @@ function emit(source: AudienceSource, query: AudienceQuery): Sql {
       return sql`${head(source)}SELECT count() AS count\nFROM ${source.from}\nWHERE ${where}${settings}`;
     case 'filter':
       return sql`${head(source)}SELECT ${sql.raw(USERS_ALIAS)}.id AS user_id\nFROM ${source.from}\nWHERE ${where}${settings}`;
+    case 'keys':
+      return sql`${head(source)}SELECT ${sql.raw(USERS_ALIAS)}.user_key AS user_key\nFROM ${source.from}\nWHERE ${where}${settings}`;
     case 'users': {
       const after = query.after ? sql`\nAND ${keysetAfter(query, query.after)}` : sql``;
       return sql`${head(source)}SELECT ${sql.raw(userColumnList(USERS_ALIAS))}\nFROM ${source.from}\nWHERE ${where}${after}\nORDER BY ${orderBy(query)}\nLIMIT ${sql.raw(String(query.limit))}${settings}`;
