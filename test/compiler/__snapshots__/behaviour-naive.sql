@@ -144,7 +144,19 @@ WHERE
         user_id
       HAVING
         ifNull(
-          ifNull(toFloat64(uniqUpTo(20) (toDate32(timestamp))), 0) >= {p19:Float64},
+          ifNull(
+            toFloat64(
+              uniqUpTo(20) (
+                toUInt32(
+                  intDiv(
+                    toUnixTimestamp64Milli(timestamp) + 62135596800000,
+                    86400000
+                  )
+                )
+              )
+            ),
+            0
+          ) >= {p19:Float64},
           false
         )
     )

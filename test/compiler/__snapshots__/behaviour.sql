@@ -37,7 +37,12 @@ WITH
       user_key,
       /* /conditions/4/conditions/0 */
       uniqUpToIf (20) (
-        toDate32(timestamp),
+        toUInt32(
+          intDiv(
+            toUnixTimestamp64Milli(timestamp) + 62135596800000,
+            86400000
+          )
+        ),
         source = {p0:String}
         AND event = {p7:String}
       ) AS m0
