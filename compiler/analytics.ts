@@ -36,7 +36,10 @@ const SETTINGS = sql`\nSETTINGS use_index_for_in_with_subqueries = 0`;
  * 143 ms).
  */
 export function compileEventSeries(tree: PlannedGroup, context: Context, report: { source: string; event: string; range: TimeRange; interval: 'day' | 'week' }): CompiledSql {
-  const bucket = report.interval === 'day' ? sql`toDate(timestamp)` : sql`toMonday(timestamp)`;
+  // Date32, whose days reach before 1970 (a Date wraps them past 2149), and its Monday by arithmetic
+  // (toMonday returns a Date).
+  const day = sql`toDate32(timestamp)`;
+  const bucket = report.interval === 'day' ? day : sql`${day} - (toDayOfWeek(${day}) - 1)`;
   return compileSql(sql`SELECT toString(${bucket}) AS bucket, count() AS events, uniqExact(user_key) AS users
 FROM events
 WHERE project = ${param(context.project, 'String')}

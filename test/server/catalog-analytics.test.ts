@@ -85,6 +85,18 @@ describe('POST /v1/analytics/events', () => {
     expect(body.series).toEqual([{ bucket: '2026-06-01', events: 3, users: 1 }, { bucket: '2026-06-08', events: 0, users: 0 }]);
   });
 
+  it('buckets events before 1970 in their own days and weeks', async () => {
+    await call(app, 'POST', '/v1/events', { events: [
+      { user_id: 'cy', source: 'api', event: 'old', timestamp: '1969-12-31T10:00:00.000Z' },
+      { user_id: 'cy', source: 'api', event: 'old', timestamp: '1970-01-01T00:00:00.000Z' },
+    ] });
+    const everyone = { op: 'and', conditions: [] };
+    const days = await call(app, 'POST', '/v1/analytics/events', { source: 'api', event: 'old', conditions: everyone, from: '1969-12-31', to: '1970-01-01', interval: 'day' });
+    expect(days.body.series).toEqual([{ bucket: '1969-12-31', events: 1, users: 1 }, { bucket: '1970-01-01', events: 1, users: 1 }]);
+    const weeks = await call(app, 'POST', '/v1/analytics/events', { source: 'api', event: 'old', conditions: everyone, from: '1969-12-29', to: '1970-01-04', interval: 'week' });
+    expect(weeks.body.series).toEqual([{ bucket: '1969-12-29', events: 2, users: 1 }]);
+  });
+
   it('embeds an audience whose set is joined to the few users a profile condition keeps (compiler/plan.ts narrowing)', async () => {
     // pro users with 2+ logins: ann only.
     const proLoggers = { op: 'and', conditions: [...pro.conditions, { type: 'event', source: 'api', event: 'login', operator: 'gte', value: 2 }] };
