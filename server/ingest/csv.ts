@@ -44,7 +44,9 @@ export function typedCell(text: string): string | number | boolean | undefined {
 export function readCsv(text: string, identifier: Identifier): { rows: CsvRow[]; rejects: CsvReject[] } {
   let records: Array<{ record: string[]; info: { lines: number } }>;
   try {
-    records = parse(text, { bom: true, relax_column_count: true, skip_empty_lines: true, info: true }) as unknown as typeof records;
+    // Every line end ends a record, mixed in one file too (a sheet edited on two systems): the parser
+    // otherwise takes the first one's kind and leaves a '\r' in the last cell of CRLF rows.
+    records = parse(text, { bom: true, relax_column_count: true, skip_empty_lines: true, info: true, record_delimiter: ['\r\n', '\n', '\r'] }) as unknown as typeof records;
   } catch (error) {
     throw new CsvError(`not a readable CSV file: ${(error as Error).message}`);
   }
@@ -58,10 +60,10 @@ export function readCsv(text: string, identifier: Identifier): { rows: CsvRow[];
     return NATIVE_COLUMNS.has(name.toLowerCase()) ? name.toLowerCase() : name;
   });
   if (!columns.includes(identifier)) throw new CsvError(`the header has no "${identifier}" column (the identifier chosen)`);
-  const twice = columns.find((c, i) => columns.indexOf(c) !== i);
-  if (twice !== undefined) throw new CsvError(`the header names the column "${twice}" twice`);
   const tooLong = columns.find((c) => c.length === 0 || characters(c) > 128);
   if (tooLong !== undefined) throw new CsvError(`column names must be 1 to 128 characters: ${JSON.stringify(tooLong)}`);
+  const twice = columns.find((c, i) => columns.indexOf(c) !== i);
+  if (twice !== undefined) throw new CsvError(`the header names the column "${twice}" twice`);
 
   const rows: CsvRow[] = [];
   const rejects: CsvReject[] = [];

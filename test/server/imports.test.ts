@@ -72,6 +72,10 @@ describe('POST /v1/imports', () => {
     // CRLF line ends, in a quoted cell too (which the parser counts twice).
     const crlf = await importCsv('id,sessions\r\n"c\r\n1",-1\r\nc2,1\r\n\r\n,3\r\n');
     expect(crlf.body.rejects.map((r: { row: number }) => r.row)).toEqual([2, 6]);
+    // Line ends of both kinds in one file: each ends its row, and no '\r' is left in a cell.
+    const mixed = await importCsv('id,note,sessions\nmix1,a\r\nmix2,b,-1\n');
+    expect(mixed.body).toMatchObject({ added: 1, rejected: 1, rejects: [{ row: 3 }] });
+    expect((await store.read('alpha', ['mix1'])).get('mix1')!.attributes).toEqual({ note: 'a' });
   });
 
   it('counts by row: a second row for a user it added is an update', async () => {
