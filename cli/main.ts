@@ -6,8 +6,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig, PROJECT_ID } from '../server/config.js';
 import { startServer } from '../server/main.js';
 import { openWarehouse } from '../server/warehouse/index.js';
-import type { Warehouse } from '../server/warehouse/warehouse.js';
-import { migrate } from '../server/warehouse/migrations.js';
+import { isMigrated, migrate } from '../server/warehouse/migrations.js';
 import { ID_STYLES, seed, type IdStyle, type SeedStep } from '../tools/seed.js';
 import { load, LOAD_KINDS, type LoadKind } from '../tools/load.js';
 import { parseTimestamp } from '../model/time.js';
@@ -132,15 +131,15 @@ async function compileFile(file: string, o: TreeOptions, kind: 'count' | 'filter
   const body = tree && typeof tree === 'object' && 'conditions' in tree && !('op' in tree);
   const conditions = body ? tree.conditions : tree;
   // A request body's own `now` counts, as it would over HTTP, unless --now says otherwise.
-  const now = o.now ?? (body && typeof tree.now === 'string' ? tree.now : undefined);
+  const now = o.now ?? (body && tree.now !== undefined ? String(tree.now) : undefined);
   const nowMs = now === undefined ? Date.now() : parseTimestamp(now);
   if (nowMs === undefined) throw new InvalidArgumentError(`${o.now === undefined ? '"now" of the body' : '--now'}: not an ISO timestamp`);
   const needsSegments = text.includes('"segment"');
   const warehouse = needWarehouse || needsSegments ? openWarehouse(loadConfig()) : undefined;
   try {
-    // A new store gets its tables, as `serve`, `seed` and `load` give it, rather than an engine
-    // error; a store that has them is only read (its user may be read-only).
-    if (warehouse && !(await hasTables(warehouse))) await migrate(warehouse);
+    // A new or older store gets its tables, as `serve`, `seed` and `load` give it, rather than an
+    // engine error; a store that is up to date is only read (its user may be read-only).
+    if (warehouse && !(await isMigrated(warehouse))) await migrate(warehouse);
     const resolveSegment = warehouse ? await new SegmentStore(warehouse).resolver(o.project) : () => undefined;
     const compiled = compileAudience(conditions, { project: o.project, now: new Date(nowMs), strategy: o.strategy, resolveSegment }, { kind });
     return { compiled, warehouse };
@@ -150,10 +149,6 @@ async function compileFile(file: string, o: TreeOptions, kind: 'count' | 'filter
   }
 }
 
-async function hasTables(warehouse: Warehouse): Promise<boolean> {
-  const { rows } = await warehouse.query<{ n: number }>("SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name = 'segments'");
-  return Number(rows[0]?.n ?? 0) > 0;
-}
 
 treeOptions(program.command('compile')
   .description('print the SQL a condition tree compiles to (a tree, or a request body with "conditions")')

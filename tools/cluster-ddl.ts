@@ -65,9 +65,10 @@ function translate(statement: string, cluster: string, tables: Set<string>): str
     const local = statement.replace(`ALTER TABLE ${alter[1]}`, `ALTER TABLE ${alter[1]}_local ${on}`).replace(/\s*SETTINGS mutations_sync = 1$/, '');
     // A new column is the Distributed table's as well: it reads the shards' columns by name.
     if (/^ALTER TABLE \w+ ADD COLUMN/.test(statement)) return [local, statement.replace(`ALTER TABLE ${alter[1]}`, `ALTER TABLE ${alter[1]} ${on}`)];
-    // The Distributed table copied the local one's constraints when it was created (and checks them
-    // on insert) but takes no ALTER of them: holding no data, it is created again from the local one.
-    if (/\bCONSTRAINT\b/.test(statement)) return [local, distributed('CREATE OR REPLACE TABLE', alter[1]!, cluster)];
+    // The Distributed table copied the local one's constraints and defaults when it was created (it
+    // checks and fills them on insert) but takes no ALTER of constraints: holding no data, it is
+    // created again from the local one.
+    if (/\bCONSTRAINT\b|^ALTER TABLE \w+ MODIFY COLUMN/.test(statement)) return [local, distributed('CREATE OR REPLACE TABLE', alter[1]!, cluster)];
     return [local];
   }
   // Backfills of a running single node: a new cluster has nothing to backfill.

@@ -82,6 +82,20 @@ export async function migrate(warehouse: Warehouse, migrations = readMigrations(
 }
 
 /**
+ * Whether every migration is applied (or the tables are a cluster's), by reads alone: commands that
+ * only read a store migrate it only when it needs it, so a read-only user can run them.
+ */
+export async function isMigrated(warehouse: Warehouse, migrations = readMigrations()): Promise<boolean> {
+  if (await clusterLayout(warehouse)) return true;
+  const { rows: ledger } = await warehouse.query<{ n: number }>(
+    "SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name = 'schema_migrations'");
+  if (Number(ledger[0]?.n ?? 0) === 0) return false;
+  const { rows } = await warehouse.query<{ version: number }>('SELECT DISTINCT version FROM schema_migrations');
+  const applied = new Set(rows.map((r) => Number(r.version)));
+  return migrations.every((m) => applied.has(m.version));
+}
+
+/**
  * Whether the database holds a cluster's tables rather than a single node's: `events` is there and
  * is not a MergeTree (on a cluster it is the Distributed table over `events_local`). The single-node
  * migrations would alter it as if it held the rows (projections, materialized columns), which a

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedWarehouse } from '../../../server/warehouse/chdb.js';
-import { migrate } from '../../../server/warehouse/migrations.js';
+import { isMigrated, migrate } from '../../../server/warehouse/migrations.js';
 import { tempDir } from '../../support/warehouse.js';
 
 let warehouse: EmbeddedWarehouse;
@@ -18,6 +18,7 @@ describe('migrations on a cluster\'s layout', () => {
     await warehouse.command('CREATE TABLE events_local (project String, user_id String) ENGINE = MergeTree ORDER BY (project, user_id)');
     await warehouse.command("CREATE TABLE events AS events_local ENGINE = Merge(currentDatabase(), '^events_local$')");
     expect(await migrate(warehouse)).toEqual({ applied: [], alreadyApplied: [], cluster: true });
+    expect(await isMigrated(warehouse)).toBe(true);
     const { rows } = await warehouse.query<{ n: number }>("SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name IN ('schema_migrations', 'users')");
     expect(Number(rows[0]!.n)).toBe(0);
   });

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate, MIGRATIONS_DIR, readMigrations, splitStatements } from '../../../server/warehouse/migrations.js';
+import { isMigrated, migrate, MIGRATIONS_DIR, readMigrations, splitStatements } from '../../../server/warehouse/migrations.js';
 import type { Warehouse } from '../../../server/warehouse/warehouse.js';
 import { openTestWarehouse } from '../../support/warehouse.js';
 
@@ -26,6 +26,12 @@ describe('schema migrations', () => {
     const { rows } = await warehouse.query<{ version: number; n: number }>(
       'SELECT version, count() AS n FROM schema_migrations GROUP BY version ORDER BY version');
     expect(rows.map((r) => Number(r.n))).toEqual(readMigrations().map(() => 1));
+  });
+
+  it('tells by reads alone whether a store is up to date', async () => {
+    expect(await isMigrated(warehouse)).toBe(true);
+    const next = { version: 9999, name: '9999_next', checksum: '', statements: [] };
+    expect(await isMigrated(warehouse, [...readMigrations(), next])).toBe(false);
   });
 
   it('refuses to start on a migration edited after it was applied', async () => {
