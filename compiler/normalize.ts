@@ -129,24 +129,27 @@ function merge(a: FoldableLeaf, b: FoldableLeaf, op: 'and' | 'or'): FoldableLeaf
 export function expandSegments(tree: Node, resolve: SegmentResolver): PlannedNode {
   const validated = new Map<string, Group>();
   let nodes = 0;
-  const expand = (node: Node, stack: readonly string[], depth: number): PlannedNode => {
+  // `origin`: the tree's own segment condition the expansion went through, which a cycle or a
+  // reference found deeper, in saved trees, is reported at (the request has no node deeper there).
+  const expand = (node: Node, stack: readonly string[], depth: number, origin?: string): PlannedNode => {
     if (++nodes > MAX_EXPANDED_NODES) throw new CompileError('too_complex', `more than ${MAX_CONDITIONS} conditions (nested segments included)`, node.path);
     if (node.kind === 'group') {
       if (depth > MAX_DEPTH) throw new CompileError('too_complex', `groups nested deeper than ${MAX_DEPTH} levels (nested segments included)`, node.path);
-      return { ...node, conditions: node.conditions.map((c) => expand(c, stack, depth + 1)) };
+      return { ...node, conditions: node.conditions.map((c) => expand(c, stack, depth + 1, origin)) };
     }
     if (node.kind !== 'segment') return node;
+    const at = `${origin ?? node.path}/segment`;
     if (stack.includes(node.segment)) {
-      throw new CompileError('segment_cycle', `segment ${JSON.stringify(node.segment)} refers to itself through ${[...stack, node.segment].join(' → ')}`, `${node.path}/segment`);
+      throw new CompileError('segment_cycle', `segment ${JSON.stringify(node.segment)} refers to itself through ${[...stack, node.segment].join(' → ')}`, at);
     }
     let nested = validated.get(node.segment);
     if (!nested) {
       const raw = resolve(node.segment);
-      if (raw === undefined) throw new CompileError('unknown_segment', `no segment ${JSON.stringify(node.segment)} in this project`, `${node.path}/segment`);
+      if (raw === undefined) throw new CompileError('unknown_segment', `no segment ${JSON.stringify(node.segment)} in this project${stack.length ? ` (reached through ${stack.join(' → ')})` : ''}`, at);
       nested = validateTree(raw);
       validated.set(node.segment, nested);
     }
-    const inner = expand(relocate(nested, node.path), [...stack, node.segment], depth) as PlannedGroup;
+    const inner = expand(relocate(nested, node.path), [...stack, node.segment], depth, origin ?? node.path) as PlannedGroup;
     if (isEmpty(inner)) return everyoneOrNobody(node.operator === 'in', node.path);
     return node.operator === 'in' ? inner : { ...inner, negate: !inner.negate };
   };

@@ -88,7 +88,10 @@ describe('expandSegments', () => {
     const unknown = () => expandSegments(tree({ op: 'and', conditions: [leaf('x'), { type: 'segment', segment: 'zz', operator: 'in' }] }), resolve);
     expect(unknown).toThrow(expect.objectContaining({ code: 'unknown_segment', status: 422, path: '/conditions/1/segment' }));
     const cycle = () => expandSegments(tree({ op: 'and', conditions: [{ type: 'segment', segment: 'loop1', operator: 'in' }] }), resolve);
-    expect(cycle).toThrow(expect.objectContaining({ code: 'segment_cycle', status: 422 }));
+    // Found in the saved trees, reported at the request's own reference it was reached through.
+    expect(cycle).toThrow(expect.objectContaining({ code: 'segment_cycle', status: 422, path: '/conditions/0/segment' }));
+    const deep = () => expandSegments(tree({ op: 'and', conditions: [leaf('x'), { type: 'segment', segment: 'gone_inside', operator: 'in' }] }), (id) => (id === 'gone_inside' ? { op: 'or', conditions: [leaf('y'), { type: 'segment', segment: 'zz', operator: 'in' }] } : undefined));
+    expect(deep).toThrow(expect.objectContaining({ code: 'unknown_segment', path: '/conditions/1/segment', message: expect.stringContaining('reached through gone_inside') }));
   });
 });
 
