@@ -76,10 +76,12 @@ export const catalogRoutes: FastifyPluginAsync<{ warehouse: Warehouse; segments:
     ]);
     const types = (list: string[]) => [...new Set(list.map(valueType))].sort();
     const categories: object[] = [];
-    if (Number(users.rows[0]?.any)) {
+    const anyUser = Boolean(Number(users.rows[0]?.any));
+    if (anyUser) {
       categories.push({ id: 'attributes', label: 'Attributes', type: 'attribute', fields: Object.entries(NATIVE_ATTRIBUTES).map(([name, type]) => ({ name, type })) });
     }
-    for (const [kind, id, label, source] of [['attribute', 'custom_attributes', 'Custom Attributes', 'jimo'], ['trait', 'segmentio_traits', 'Segment.io Traits', 'segmentio']] as const) {
+    // Keys are those seen at least once (docs/segments.md), but with no user left none is held now.
+    for (const [kind, id, label, source] of anyUser ? [['attribute', 'custom_attributes', 'Custom Attributes', 'jimo'], ['trait', 'segmentio_traits', 'Segment.io Traits', 'segmentio']] as const : []) {
       const found = keys.rows.filter((r) => r.kind === kind).map((r) => ({ key: decodeKey(r.key), types: types(r.types) }));
       if (found.length) categories.push({ id, label, type: 'custom_attribute', source, keys: found });
     }

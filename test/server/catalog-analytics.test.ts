@@ -50,11 +50,13 @@ describe('GET /v1/catalog', () => {
     ]);
   });
 
-  it('drops the native attributes once every user of a project is deleted', async () => {
-    await call(app, 'POST', '/v1/users', { users: [{ id: 'only' }] }, KEYS.beta);
-    expect((await call(app, 'GET', '/v1/catalog', undefined, KEYS.beta)).body.categories.map((c: { id: string }) => c.id)).toContain('attributes');
+  it('drops the user categories once every user of a project is deleted', async () => {
+    await call(app, 'POST', '/v1/users', { users: [{ id: 'only', attributes: { plan: 'pro' }, traits: { company: 'Acme' } }] }, KEYS.beta);
+    const ids = async () => (await call(app, 'GET', '/v1/catalog', undefined, KEYS.beta)).body.categories.map((c: { id: string }) => c.id);
+    expect(await ids()).toEqual(expect.arrayContaining(['attributes', 'custom_attributes', 'segmentio_traits']));
     await call(app, 'DELETE', '/v1/users/only', undefined, KEYS.beta);
-    expect((await call(app, 'GET', '/v1/catalog', undefined, KEYS.beta)).body.categories.map((c: { id: string }) => c.id)).not.toContain('attributes');
+    const left = await ids();
+    for (const id of ['attributes', 'custom_attributes', 'segmentio_traits']) expect(left).not.toContain(id);
   });
 
   it('lists saved segments once there are some, and is empty for a project without data', async () => {
