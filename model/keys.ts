@@ -13,16 +13,14 @@ export function decodeKey(path: string): string {
   return path.replace(/%(25|2E)/g, (_, hex: string) => (hex === '25' ? '%' : '.'));
 }
 
+// Objects are built from entries, whose keys become own properties: assigning `out[key]` would call
+// the prototype's setter for a key named "__proto__" and lose it.
 export function encodeKeys<V>(object: Record<string, V>): Record<string, V> {
-  const out: Record<string, V> = {};
-  for (const [k, v] of Object.entries(object)) out[encodeKey(k)] = v;
-  return out;
+  return Object.fromEntries(Object.entries(object).map(([k, v]) => [encodeKey(k), v]));
 }
 
 export function decodeKeys<V>(object: Record<string, V>): Record<string, V> {
-  const out: Record<string, V> = {};
-  for (const [k, v] of Object.entries(object)) out[decodeKey(k)] = v;
-  return out;
+  return Object.fromEntries(Object.entries(object).map(([k, v]) => [decodeKey(k), v]));
 }
 
 /**

@@ -40,8 +40,9 @@ export function parseTimestamp(text: string): number | undefined {
   if (zone && zone !== 'Z') {
     const sign = zone.startsWith('-') ? -1 : 1;
     const digits = zone.slice(1).replace(':', '');
-    const offset = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || 0);
-    if (offset > 18 * 60) return undefined;
+    const minutes = Number(digits.slice(2, 4) || 0);
+    const offset = Number(digits.slice(0, 2)) * 60 + minutes;
+    if (minutes > 59 || offset > 18 * 60) return undefined;
     epoch -= sign * offset * 60_000;
   }
   return epoch >= FIRST_INSTANT && epoch <= LAST_INSTANT ? epoch : undefined;

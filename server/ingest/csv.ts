@@ -103,7 +103,8 @@ class EditorLines {
 function readRow(columns: string[], cells: string[], identifier: Identifier): Omit<CsvRow, 'row'> {
   if (cells.length > columns.length) throw new Error(`has ${cells.length} cells for ${columns.length} columns`);
   const write: Partial<UserWrite> = {};
-  const attributes: Attributes = {};
+  // No prototype: a column named "__proto__" is an attribute like any other.
+  const attributes: Attributes = Object.create(null) as Attributes;
   columns.forEach((column, i) => {
     const text = cells[i] ?? '';
     if (text.trim() === '') return;

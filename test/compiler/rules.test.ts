@@ -274,7 +274,10 @@ describe('SPEC §3.2 rule 6 and rule 5 at the edges', () => {
     await call(app, 'POST', '/v1/answers', { answers: [{ user_id: 'huge', experience: 'big', step: 'n', value: 2e19, timestamp: '2026-01-01T00:00:00Z' }] });
     // Days at the edges: before 1970 (negative milliseconds), around its midnight, and the first and last days held.
     const days = ['0001-01-01T00:00:00.000Z', '0001-01-01T23:59:59.999Z', '1969-12-31T00:00:00.000Z', '1969-12-31T23:59:59.999Z', '1970-01-01T00:00:00.000Z', '9999-12-31T23:59:59.999Z'];
-    const events = await call(app, 'POST', '/v1/events', { events: days.map((timestamp) => ({ user_id: 'huge', source: 'api', event: 'edge_days', timestamp })) });
+    const events = await call(app, 'POST', '/v1/events', { events: [
+      ...days.map((timestamp) => ({ user_id: 'huge', source: 'api', event: 'edge_days', timestamp })),
+      { user_id: 'huge', source: 'api', event: 'proto', timestamp: '2026-01-01T00:00:00Z', properties: Object.fromEntries([['__proto__', 'x']]) },
+    ] });
     expect(events.status, JSON.stringify(events.body)).toBe(200);
   });
   afterAll(() => call(app, 'DELETE', '/v1/users/huge'));
@@ -294,6 +297,11 @@ describe('SPEC §3.2 rule 6 and rule 5 at the edges', () => {
     expect(await members(custom('old', 'in_last', { amount: 1_000_000, unit: 'days' }))).toEqual(['huge']);
     expect(await members(custom('old', 'more_than_ago', { amount: 23_500, unit: 'months' }))).toEqual([]);
     expect(await members({ type: 'event', source: 'api', event: 'login', window: { in_last: { amount: 1_000_000, unit: 'weeks' } } })).toEqual(['active']);
+  });
+
+  it('reads an event property named __proto__ like any other', async () => {
+    const where = [{ property: '__proto__', operator: 'is', value: 'x' }];
+    expect(await members({ type: 'event', source: 'api', event: 'proto', where })).toEqual(['huge']);
   });
 
   it('counts distinct UTC days exactly across 1970 (an event at the epoch itself included) and at the first and last days held', async () => {

@@ -88,6 +88,8 @@ describe('POST /v1/imports', () => {
     const { body } = await importCsv('ID,Email,Plan\ncase1,case@x.io,pro\n');
     expect(body).toMatchObject({ added: 1, rejected: 0 });
     expect((await store.read('alpha', ['case1'])).get('case1')).toMatchObject({ email: 'case@x.io', attributes: { Plan: 'pro' } });
+    await importCsv('id,__proto__\nproto1,kept\n');
+    expect((await store.read('alpha', ['proto1'])).get('proto1')!.attributes).toEqual(Object.fromEntries([['__proto__', 'kept']]));
     const twice = await importCsv('id,email,Email\ncase2,a@x.io,b@x.io\n');
     expect(twice).toMatchObject({ status: 400, body: { error: { message: expect.stringContaining('"email" twice') } } });
   });
