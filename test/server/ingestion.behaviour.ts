@@ -105,10 +105,10 @@ export function behavesLikeIngestion(open: () => Promise<{ warehouse: Warehouse;
 
     it('keeps any key exactly: dots, quotes, braces, spaces, percent signs, unicode, __proto__', async () => {
       // Built from entries: in an object literal '__proto__' would set the prototype, not a key.
-      const attributes = Object.fromEntries(Object.entries({
+      const attributes = Object.fromEntries(Object.entries<unknown>({
         'a.b': 1, 'a%2Eb': 2, 'a': 3, '%': 'pct', 'x.y.z': 'dots', "it's": 'quote', '"dq"': 'double', '{k}': 'braces',
         'with space': 's', 'ünï ключ 日本': 'u', 'constructor': 'c', '\\back': 'slash', 'tab\there': 't',
-      }).concat([['__proto__', 'proto'], ['__proto__.list', ['x']]]));
+      }).concat([['__proto__', 'proto'], ['__proto__.list', ['x']]] as Array<[string, unknown]>));
       expect(Object.keys(attributes)).toContain('__proto__');
       await upsert([{ id: 'k1', attributes, traits: { 'address.city': 'Paris' } }]);
       const user = await profile('k1');
