@@ -149,7 +149,6 @@ async function compileFile(file: string, o: TreeOptions, kind: 'count' | 'filter
   }
 }
 
-
 treeOptions(program.command('compile')
   .description('print the SQL a condition tree compiles to (a tree, or a request body with "conditions")')
   .argument('<tree>', 'JSON file, or - for standard input')

@@ -90,18 +90,14 @@ export const importRoutes: FastifyPluginAsync<{ warehouse: Warehouse; users: Use
       throw errors.unprocessable('too_complex', 'a segment can list at most 1 000 000 imported users: nothing was imported', '/create_segment');
     }
     // Counted by row, so that added + updated + rejected is the number of rows: a row adds the user
-    // it is the first to write when that user did not exist before the import, and updates otherwise.
-    const createdIds = new Set<string>();
+    // it is the first to write when that user did not exist before the import (each such user is
+    // created once), and updates otherwise.
+    const created = new Set<string>();
     for (let i = 0; i < writes.length; i += MAX_BATCH) {
       const outcome = await users.upsert(request.project, writes.slice(i, i + MAX_BATCH));
-      for (const id of outcome.created) createdIds.add(id);
+      for (const id of outcome.created) created.add(id);
     }
-    const written = new Set<string>();
-    let added = 0;
-    for (const { id } of writes) {
-      if (createdIds.has(id) && !written.has(id)) added += 1;
-      written.add(id);
-    }
+    const added = created.size;
     rejects.sort((a, b) => a.row - b.row);
     const segment = create_segment && imported.length
       ? await segments.create(request.project, {

@@ -19,8 +19,13 @@ export class WarehouseTimeout extends WarehouseError {}
 /** The engine refused the data of a write (parse error, constraint): the client's fault. */
 export class WarehouseRejectedData extends WarehouseError {
   constructor(readonly reason: string, readonly row?: number, engineCode?: number, options?: { cause?: unknown }) {
-    super(row === undefined ? reason : `row ${row}: ${reason}`, engineCode, options);
+    super(rejection(reason, row), engineCode, options);
   }
+}
+
+/** A refusal as a client reads it: the row (when the engine names it) and the reason. */
+function rejection(reason: string, row: number | undefined): string {
+  return row === undefined ? reason : `row ${row}: ${reason}`;
 }
 
 /** Anything else: a defect on our side (500, message hidden). */
@@ -62,7 +67,7 @@ export function classifyEngineError(code: number | undefined, message: string, w
  */
 export function describeRejection(message: string): string {
   const { reason, row } = readRejection(message);
-  return new WarehouseRejectedData(reason, row).message;
+  return rejection(reason, row);
 }
 
 function readRejection(message: string): { reason: string; row?: number } {

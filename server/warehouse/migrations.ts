@@ -60,9 +60,7 @@ export interface MigrationReport {
 export async function migrate(warehouse: Warehouse, migrations = readMigrations()): Promise<MigrationReport> {
   if (await clusterLayout(warehouse)) return { applied: [], alreadyApplied: [], cluster: true };
   await warehouse.command(LEDGER);
-  const { rows } = await warehouse.query<{ version: number; checksum: string }>(
-    'SELECT version, any(checksum) AS checksum FROM schema_migrations GROUP BY version');
-  const done = new Map(rows.map((r) => [r.version, r.checksum]));
+  const done = await recorded(warehouse);
   const report: MigrationReport = { applied: [], alreadyApplied: [] };
   for (const migration of migrations) {
     const recorded = done.get(migration.version);
@@ -90,9 +88,15 @@ export async function isMigrated(warehouse: Warehouse, migrations = readMigratio
   const { rows: ledger } = await warehouse.query<{ n: number }>(
     "SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name = 'schema_migrations'");
   if (Number(ledger[0]?.n ?? 0) === 0) return false;
-  const { rows } = await warehouse.query<{ version: number }>('SELECT DISTINCT version FROM schema_migrations');
-  const applied = new Set(rows.map((r) => Number(r.version)));
-  return migrations.every((m) => applied.has(m.version));
+  const done = await recorded(warehouse);
+  return migrations.every((m) => done.has(m.version));
+}
+
+/** The migrations the ledger records: version → checksum. */
+async function recorded(warehouse: Warehouse): Promise<Map<number, string>> {
+  const { rows } = await warehouse.query<{ version: number; checksum: string }>(
+    'SELECT version, any(checksum) AS checksum FROM schema_migrations GROUP BY version');
+  return new Map(rows.map((r) => [Number(r.version), r.checksum]));
 }
 
 /**
