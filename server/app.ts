@@ -10,6 +10,7 @@ import type { Warehouse } from './warehouse/warehouse.js';
 import { WarehouseFailure, WarehouseRejectedData, WarehouseTimeout, WarehouseUnavailable } from './warehouse/errors.js';
 import { ApiError, BODY_LIMIT, errors } from './errors.js';
 import { validationError, validatorCompiler } from './validation.js';
+import { describeJsonProblem, jsonProblem, mayHoldSurrogates } from '../model/json.js';
 import { authenticate } from './auth.js';
 import { UserStore } from './ingest/users.js';
 import { healthRoutes } from './routes/health.js';
@@ -51,11 +52,16 @@ export async function buildApp({ config, warehouse, logger = false }: AppOptions
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     const text = (body as string).trim();
     if (text === '') return done(null, undefined);
+    let value: unknown;
     try {
-      done(null, JSON.parse(text));
+      value = JSON.parse(text);
     } catch {
-      done(errors.invalidJson('the body is not valid JSON'), undefined);
+      return done(errors.invalidJson('the body is not valid JSON'), undefined);
     }
+    const problem = jsonProblem(value, { surrogates: mayHoldSurrogates(text) });
+    if (!problem) return done(null, value);
+    const message = describeJsonProblem(problem);
+    done(problem.kind === 'too_deep' ? errors.unprocessable('too_complex', message, problem.path) : errors.invalidRequest(message, problem.path), undefined);
   });
   // Graceful shutdown: requests in flight finish, and their connections close
   // with them instead of idling until the keep-alive timeout.

@@ -32,8 +32,3 @@ export const errors = {
   timeout: () => new ApiError(504, 'query_timeout', 'the query ran past QUERY_TIMEOUT_MS'),
   internal: () => new ApiError(500, 'internal', 'internal error'),
 } as const;
-
-/** RFC 6901: '~' → '~0', '/' → '~1'. */
-export function pointerSegment(segment: string | number): string {
-  return String(segment).replace(/~/g, '~0').replace(/\//g, '~1');
-}

@@ -7,7 +7,8 @@
 import { Ajv, type ErrorObject, type Options } from 'ajv';
 import type { FastifySchemaCompiler } from 'fastify';
 import { isTimestamp } from '../model/time.js';
-import { errors, pointerSegment, type ApiError } from './errors.js';
+import { pointerSegment } from '../model/json.js';
+import { errors, type ApiError } from './errors.js';
 import { CONDITION_TREE_ID } from '../compiler/schema.js';
 
 function makeAjv(options: Options): Ajv {

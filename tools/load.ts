@@ -9,6 +9,7 @@
  */
 import { createInterface } from 'node:readline';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { describeJsonProblem, jsonProblem, mayHoldSurrogates } from '../model/json.js';
 import { encodeKeys } from '../model/keys.js';
 import { MAX_BATCH, user as userSchema, type UserWrite } from '../model/schemas.js';
 import { WarehouseRejectedData } from '../server/warehouse/errors.js';
@@ -44,8 +45,14 @@ export async function load(warehouse: Warehouse, options: LoadOptions): Promise<
     if (error instanceof WarehouseRejectedData && error.row !== undefined) {
       throw new LoadError(`line ${lines.lineOf(error.row)}: ${error.reason}`, { cause: error });
     }
-    throw error;
+    // A line refused here, on its way in: the driver reports it as its stream's failure.
+    throw ownRefusal(error) ?? error;
   }
+}
+
+function ownRefusal(error: unknown): LoadError | undefined {
+  for (let e = error; e instanceof Error; e = e.cause) if (e instanceof LoadError) return e;
+  return undefined;
 }
 
 /** Splices `"project":…` into each line of NDJSON, at the byte level. */
@@ -91,6 +98,9 @@ export class ProjectLines extends Transform {
 
   private convert(block: Buffer): Buffer {
     const pieces: Buffer[] = [];
+    // The engine would refuse a lone high surrogate and store a lone low one as U+FFFD: lines
+    // with a surrogate escape (rare) are parsed here and checked first.
+    const surrogates = block.includes('\\ud') || block.includes('\\uD');
     let start = 0;
     for (let end = block.indexOf(10); end !== -1; start = end + 1, end = block.indexOf(10, start)) {
       this.line++;
@@ -105,6 +115,7 @@ export class ProjectLines extends Transform {
       this.rows++;
       const line = block.subarray(from, to);
       if (line[0] !== 0x7b /* { */) throw new LoadError(`line ${this.line}: not a JSON object`);
+      if (surrogates && mayHoldSurrogates(line.toString('utf8'))) this.refuseProblem(line);
       if (this.encodeProperties && (line.includes(0x25 /* % */) || line.includes('u0025'))) {
         pieces.push(this.reencode(line), NEWLINE);
         continue;
@@ -130,6 +141,17 @@ export class ProjectLines extends Transform {
     const last = this.gaps[this.gaps.length - 1];
     if (last && last[0] === this.rows + 1) last[1]++;
     else this.gaps.push([this.rows + 1, (last?.[1] ?? 0) + 1]);
+  }
+
+  private refuseProblem(line: Buffer): void {
+    let row: unknown;
+    try {
+      row = JSON.parse(line.toString('utf8'));
+    } catch {
+      throw new LoadError(`line ${this.line}: not valid JSON`);
+    }
+    const problem = jsonProblem(row);
+    if (problem) throw new LoadError(`line ${this.line}: ${describeJsonProblem(problem)}`);
   }
 
   private reencode(line: Buffer): Buffer {
@@ -171,6 +193,8 @@ async function loadUsers(users: UserStore, options: LoadOptions): Promise<{ rows
     } catch {
       throw new LoadError(`line ${line}: not valid JSON`);
     }
+    const problem = jsonProblem(value, { surrogates: mayHoldSurrogates(text) });
+    if (problem) throw new LoadError(`line ${line}: ${describeJsonProblem(problem)}`);
     // The same message as POST /v1/users gives for the same object.
     if (!valid(value)) throw new LoadError(`line ${line}: ${validationError(valid.errors!, undefined).message}`);
     batch.push(value);

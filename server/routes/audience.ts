@@ -45,14 +45,15 @@ export interface PageRequest {
   now?: string;
   strategy?: Strategy;
   limit: number;
-  cursor?: string;
+  cursor?: string | null;
   sort: { by: SortField; order: 'asc' | 'desc' };
 }
 
 /** One page of an audience's users, and the signed cursor of the next (same `now` on every page of a walk). */
 export async function pageOfUsers(audiences: Audiences, cursors: Cursors, r: PageRequest) {
   const fingerprint = Cursors.fingerprint(r.conditions, r.sort, r.strategy ?? null);
-  const state = r.cursor === undefined ? undefined : cursors.decode(r.project, r.cursor, fingerprint);
+  // The first page's next_cursor echoed back as it came (null), or an empty query parameter, is no cursor.
+  const state = r.cursor == null || r.cursor === '' ? undefined : cursors.decode(r.project, r.cursor, fingerprint);
   const now = r.now ?? state?.now ?? new Date().toISOString();
   const page = await audiences.users({ project: r.project, conditions: r.conditions, now: instant(now), strategy: r.strategy, sort: r.sort, limit: r.limit, after: state?.after });
   return {
@@ -94,7 +95,7 @@ export const audienceRoutes: FastifyPluginAsync<{ audiences: Audiences; cursors:
     count: await audiences.count({ project: request.project, conditions: request.body.conditions, now: instant(request.body.now), strategy: request.body.strategy }),
   }));
 
-  app.post<{ Body: EvaluationBody & { limit: number; cursor?: string; sort: { by: SortField; order: 'asc' | 'desc' } } }>('/audience/users', {
+  app.post<{ Body: EvaluationBody & { limit: number; cursor?: string | null; sort: { by: SortField; order: 'asc' | 'desc' } } }>('/audience/users', {
     schema: {
       summary: 'A page of the users matching a condition tree (keyset pagination: follow next_cursor with the same body)',
       tags: ['audiences'],
@@ -103,7 +104,7 @@ export const audienceRoutes: FastifyPluginAsync<{ audiences: Audiences; cursors:
         properties: {
           ...evaluation,
           limit: { type: 'integer', minimum: 1, maximum: 1000, default: 50 },
-          cursor: { type: 'string', maxLength: 1_048_576, description: 'next_cursor of the previous page (it carries the last sort value, so it is as long as that value)' },
+          cursor: { type: ['string', 'null'], maxLength: 1_048_576, description: 'next_cursor of the previous page (it carries the last sort value, so it is as long as that value); null, "" or absent: the first page' },
           sort: {
             type: 'object', additionalProperties: false, default: { by: 'id', order: 'asc' },
             properties: { by: { type: 'string', enum: SORT_FIELDS, default: 'id' }, order: { type: 'string', enum: ['asc', 'desc'], default: 'asc' } },

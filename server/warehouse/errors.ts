@@ -38,7 +38,7 @@ const UNAVAILABLE_CODES = new Set([
   252 /* TOO_MANY_PARTS */, 236 /* ABORTED */, 516 /* AUTHENTICATION_FAILED */, 81 /* UNKNOWN_DATABASE */,
 ]);
 const DATA_CODES = new Set([
-  6 /* CANNOT_PARSE_TEXT */, 26 /* CANNOT_PARSE_QUOTED_STRING */, 27 /* CANNOT_PARSE_INPUT_ASSERTION_FAILED */,
+  6 /* CANNOT_PARSE_TEXT */, 25 /* CANNOT_PARSE_ESCAPE_SEQUENCE */, 26 /* CANNOT_PARSE_QUOTED_STRING */, 27 /* CANNOT_PARSE_INPUT_ASSERTION_FAILED */,
   32 /* ATTEMPT_TO_READ_AFTER_EOF */, 38 /* CANNOT_PARSE_DATE */, 41 /* CANNOT_PARSE_DATETIME */, 53 /* TYPE_MISMATCH */,
   62 /* SYNTAX_ERROR (of inline data) */, 69 /* ARGUMENT_OUT_OF_BOUND */, 70 /* CANNOT_CONVERT_TYPE */, 72 /* CANNOT_PARSE_NUMBER */,
   117 /* INCORRECT_DATA */, 130 /* CANNOT_READ_ARRAY_FROM_TEXT */, 131 /* TOO_LARGE_STRING_SIZE */,
@@ -73,7 +73,8 @@ export function describeRejection(message: string): string {
 function readRejection(message: string): { reason: string; row?: number } {
   const constraint = /Constraint `(\w+)`[^]*?violated at row (\d+)/.exec(message);
   if (constraint) return { reason: `${constraint[1]!.replace(/_/g, ' ')} check failed`, row: Number(constraint[2]) };
-  const firstLine = message.split('\n')[0]!.replace(/^Code: \d+\. DB::Exception: /, '');
+  // The embedded engine repeats the prefix when it wraps an error ("…: Code: 117. DB::Exception: …").
+  const firstLine = message.split('\n')[0]!.replace(/(^|: )Code: \d+\. DB::Exception: /g, '$1');
   const row = /\(at row (\d+)\)/.exec(message);
   const reason = firstLine.replace(/:? \(at row \d+\)[^]*$/, '').replace(/\s*\([A-Z_]+\)\s*$/, '').slice(0, 300);
   return row ? { reason, row: Number(row[1]) } : { reason };

@@ -66,6 +66,15 @@ describe('POST /v1/audience/users', () => {
     }
   }
 
+  it('reads a cursor of null or "" as the first page, so a client can echo next_cursor from the start', async () => {
+    const first = await call(app, 'POST', '/v1/audience/users', { conditions: everyone, limit: 3 });
+    for (const cursor of [null, '']) {
+      const { status, body } = await call(app, 'POST', '/v1/audience/users', { conditions: everyone, limit: 3, cursor });
+      expect(status).toBe(200);
+      expect(body.users).toEqual(first.body.users);
+    }
+  });
+
   it('refuses a tampered cursor and a cursor of other conditions', async () => {
     const { body } = await call(app, 'POST', '/v1/audience/users', { conditions: everyone, limit: 2 });
     const [data, signature] = (body.next_cursor as string).split('.');

@@ -127,6 +127,38 @@ describe('SPEC §4 batches', () => {
   });
 });
 
+describe('SPEC §4 text that is not text, and absurd nesting', () => {
+  // Valid JSON both, but never a 500 (the engine refused a lone high surrogate) nor altered data
+  // (it stored a lone low one as U+FFFD).
+  it('refuses a lone surrogate in a value or a key, naming it, and writes nothing of the batch', async () => {
+    await expectBadRequest('/v1/users', { users: [{ id: 'lone', name: 'a\ud800' }] }, '/users/0/name');
+    await expectBadRequest('/v1/users', { users: [{ id: 'lone', tags: ['ok', '\udc00'] }] }, '/users/0/tags/1');
+    await expectBadRequest('/v1/users', { users: [{ id: 'lone', attributes: { 'k\ud800': 1 } }] }, '/users/0/attributes/k\ud800');
+    await expectBadRequest('/v1/events', { events: [{ ...event, user_id: 'lone' }, { ...event, user_id: 'lone', properties: { p: '\udc00' } }] }, '/events/1/properties/p');
+    await expectBadRequest('/v1/answers', { answers: [{ ...answer, value: ['\ud800'] }] }, '/answers/0/value/0');
+    const { rows } = await warehouse.query(`SELECT 1 FROM events WHERE project = 'alpha' AND user_id = 'lone'`);
+    expect(rows).toEqual([]);
+  });
+
+  it('keeps a surrogate pair written as escapes (one character)', async () => {
+    const response = await call(app, 'POST', '/v1/users', '{"users":[{"id":"pair","name":"\\ud83d\\ude00"}]}');
+    expect(response.status).toBe(200);
+    const { rows } = await warehouse.query<{ name: string }>(`SELECT name FROM users FINAL WHERE project = 'alpha' AND id = 'pair'`);
+    expect(rows).toEqual([{ name: '😀' }]);
+  });
+
+  it('answers 422 too_complex for a tree nested thousands of levels deep, on every route taking one', async () => {
+    // Written as text: JSON.stringify itself overflows the stack at this depth.
+    const tree = '{"op":"and","conditions":['.repeat(8000) + '{"type":"attribute","attribute":"id","operator":"is_not_empty"}' + ']}'.repeat(8000);
+    for (const [url, body] of [['/v1/audience/count', `{"conditions":${tree}}`], ['/v1/audience/users', `{"conditions":${tree}}`], ['/v1/segments', `{"name":"deep","conditions":${tree}}`]]) {
+      const response = await call(app, 'POST', url!, body);
+      expect(response.status, url).toBe(422);
+      expect(response.body.error.code).toBe('too_complex');
+      expect(response.body.error.path).toMatch(/^\/conditions(\/conditions\/0)+/);
+    }
+  });
+});
+
 describe('SPEC §4 errors', () => {
   it('answers 401 without a key or with an unknown one, and never touches data', async () => {
     const none = await app.inject({ method: 'POST', url: '/v1/users', payload: { users: [{ id: 'x' }] } });

@@ -79,13 +79,21 @@ describe('segments load', () => {
       .rejects.toThrow('line 3: /attributes/x must be a string, a finite number, a boolean, an array of strings, or null');
   });
 
+  it('refuses a user line holding a lone surrogate, naming it', async () => {
+    await expect(load(warehouse, { project: 'lp', kind: 'users', input: lines({ id: 'ok' }, { id: 'lone', attributes: { x: '\udc00' } }) }))
+      .rejects.toThrow(/^line 2: \/attributes\/x is not well-formed Unicode text/);
+  });
+
   const bad: Array<[string, object | string, RegExp]> = [
     ['an unknown source', { user_id: 'u', source: 'mixpanel', event: 'e', timestamp: '2026-01-01T00:00:00Z' }, /source known/],
     ['a nested property', { user_id: 'u', source: 'api', event: 'e', timestamp: '2026-01-01T00:00:00Z', properties: { a: { b: 1 } } }, /properties flat/],
     ['a missing timestamp', { user_id: 'u', source: 'api', event: 'e' }, /timestamp given/],
     ['an unknown field', { user_id: 'u', source: 'api', event: 'e', timestamp: '2026-01-01T00:00:00Z', extra: 1 }, /extra/i],
     ['a project of its own', { project: 'other', user_id: 'u', source: 'api', event: 'e', timestamp: '2026-01-01T00:00:00Z' }, /project/],
-    ['a line that is not an object', '[1,2]', /line 2: not a JSON object/],
+    ['a line that is not an object', '[1,2]', /^line 2: not a JSON object$/],
+    // The engine refused a lone high surrogate in a way that named no line, and stored a lone low one as U+FFFD.
+    ['a lone high surrogate', { user_id: 'u', source: 'api', event: 'e\ud800', timestamp: '2026-01-01T00:00:00Z' }, /^line 2: \/event is not well-formed Unicode text/],
+    ['a lone low surrogate', { user_id: 'u', source: 'api', event: 'e', timestamp: '2026-01-01T00:00:00Z', properties: { p: '\udc00' } }, /^line 2: \/properties\/p is not well-formed/],
   ];
   for (const [name, line, message] of bad) {
     it(`refuses ${name}`, async () => {
