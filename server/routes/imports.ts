@@ -33,7 +33,7 @@ export function exactlyTheseUsers(ids: readonly string[]): object {
 }
 
 export const importRoutes: FastifyPluginAsync<{ warehouse: Warehouse; users: UserStore; segments: SegmentStore }> = async (app, { warehouse, users, segments }) => {
-  await app.register(multipart, { limits: { fileSize: BODY_LIMIT, files: 1 } });
+  await app.register(multipart, { limits: { fileSize: BODY_LIMIT, fieldSize: BODY_LIMIT, files: 1 } });
   app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, body));
 
   app.post<{ Querystring: ImportQuery }>('/imports', {
@@ -128,9 +128,22 @@ export const importRoutes: FastifyPluginAsync<{ warehouse: Warehouse; users: Use
 async function csvText(request: FastifyRequest): Promise<string> {
   if (request.isMultipart()) {
     try {
-      const file = await request.file();
-      if (!file) throw errors.invalidRequest('multipart body has no "file" part', '/file');
-      return (await file.toBuffer()).toString('utf8');
+      // The part named "file", whether a file or a plain field (`form.append('file', csvText)`);
+      // failing that, the one file part, whatever its name.
+      let named: string | undefined;
+      let anyFile: string | undefined;
+      for await (const part of request.parts()) {
+        if (part.type === 'file') {
+          const content = (await part.toBuffer()).toString('utf8');
+          if (part.fieldname === 'file') named ??= content;
+          else anyFile ??= content;
+        } else if (part.fieldname === 'file' && typeof part.value === 'string') {
+          named ??= part.value;
+        }
+      }
+      const text = named ?? anyFile;
+      if (text === undefined) throw errors.invalidRequest('multipart body has no "file" part', '/file');
+      return text;
     } catch (error) {
       if (error instanceof ApiError) throw error;
       if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw errors.payloadTooLarge(BODY_LIMIT);

@@ -113,6 +113,23 @@ describe('POST /v1/imports', () => {
     expect((await store.read('alpha', ['mp1'])).get('mp1')!.name).toBe('Multi');
   });
 
+  it('accepts the CSV as a plain multipart field "file" (form.append(\'file\', text)), beside other fields', async () => {
+    const boundary = 'XyZ';
+    const part = (name: string, value: string) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+    const payload = `${part('note', 'hello')}${part('file', 'id,name\nmp2,Field')}--${boundary}--\r\n`;
+    const response = await app.inject({
+      method: 'POST', url: '/v1/imports',
+      headers: { authorization: `Bearer ${KEYS.alpha}`, 'content-type': `multipart/form-data; boundary=${boundary}` }, payload,
+    });
+    expect(response.statusCode, response.body).toBe(200);
+    expect((await store.read('alpha', ['mp2'])).get('mp2')!.name).toBe('Field');
+    const none = await app.inject({
+      method: 'POST', url: '/v1/imports',
+      headers: { authorization: `Bearer ${KEYS.alpha}`, 'content-type': `multipart/form-data; boundary=${boundary}` }, payload: `${part('note', 'x')}--${boundary}--\r\n`,
+    });
+    expect(JSON.parse(none.body).error).toMatchObject({ code: 'invalid_request', path: '/file' });
+  });
+
   it('answers 400 for a multipart body it cannot read', async () => {
     for (const [type, payload] of [['multipart/form-data', 'garbage'], ['multipart/form-data; boundary=B', '--B\r\nContent-Disposition: form-data; name="file"; filename="u.csv"\r\n\r\nid\nx']]) {
       const response = await app.inject({ method: 'POST', url: '/v1/imports', headers: { authorization: `Bearer ${KEYS.alpha}`, 'content-type': type }, payload });
