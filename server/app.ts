@@ -87,6 +87,13 @@ export async function buildApp({ config, warehouse, logger = false }: AppOptions
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  // GET /docs is the OpenAPI document (SPEC §4) for a program and its browsable UI for a browser:
+  // a client that does not ask for HTML (curl, fetch, SDK generators) gets the JSON itself.
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.method !== 'GET' || !/^\/docs\/?(\?|$)/.test(request.url)) return;
+    if ((request.headers.accept ?? '').includes('text/html')) return;
+    return reply.type('application/json; charset=utf-8').send(app.swagger());
+  });
 
   app.addSchema(conditionTreeSchema);
   const users = new UserStore(warehouse);

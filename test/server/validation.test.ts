@@ -204,8 +204,12 @@ describe('SPEC §4 errors', () => {
   });
 
   it('serves the OpenAPI document at /docs without a key, listing every route with its response', async () => {
-    const response = await app.inject({ method: 'GET', url: '/docs/json' });
+    const response = await app.inject({ method: 'GET', url: '/docs' });
     expect(response.statusCode).toBe(200);
+    expect(response.body).toBe((await app.inject({ method: 'GET', url: '/docs/json' })).body);
+    // A browser asking for HTML gets the browsable UI of the same document.
+    const page = await app.inject({ method: 'GET', url: '/docs', headers: { accept: 'text/html,application/xhtml+xml' } });
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
     const paths = Object.keys(JSON.parse(response.body).paths);
     expect(paths).toEqual(expect.arrayContaining([
       '/health', '/v1/users', '/v1/users/{id}', '/v1/events', '/v1/interactions', '/v1/answers', '/v1/imports',
