@@ -79,12 +79,13 @@ export const segmentRoutes: FastifyPluginAsync<{ audiences: Audiences; segments:
     return reply.status(201).send(segment);
   });
 
-  app.post<{ Body: { ids?: string[]; now?: string } }>('/segments/counts', {
+  app.post<{ Body: { ids?: string[]; now?: string } | null | undefined }>('/segments/counts', {
     schema: {
       summary: 'Live counts of many segments in one pass over the data (dashboards)',
       tags: ['segments'],
+      // Every field is optional, so no body at all is every segment, now (as `{}`).
       body: {
-        type: 'object', additionalProperties: false,
+        type: ['object', 'null'], additionalProperties: false,
         properties: { ids: { type: 'array', items: { type: 'string' }, maxItems: 1000, description: 'default: every segment' }, ...nowQuery },
       },
       response: {
@@ -99,10 +100,11 @@ export const segmentRoutes: FastifyPluginAsync<{ audiences: Audiences; segments:
     },
   }, async (request) => {
     const all = new Map((await segments.list(request.project)).map((s) => [s.id, s.conditions]));
-    const ids = request.body.ids ?? [...all.keys()];
+    const body = request.body ?? {};
+    const ids = body.ids ?? [...all.keys()];
     const unknown = ids.filter((id) => !all.has(id));
     if (unknown.length) throw errors.notFound(`segment ${unknown.map((id) => JSON.stringify(id)).join(', ')}`);
-    const counts = await audiences.counts(request.project, new Map(ids.map((id) => [id, all.get(id)])), instant(request.body.now));
+    const counts = await audiences.counts(request.project, new Map(ids.map((id) => [id, all.get(id)])), instant(body.now));
     const result: Record<string, number | null> = {};
     const failures: Record<string, { code: string; message: string }> = {};
     for (const [id, c] of counts) {

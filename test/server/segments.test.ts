@@ -166,6 +166,15 @@ describe('dashboards: POST /v1/segments/counts', () => {
     expect(Object.keys(body.counts)).toHaveLength(50);
   });
 
+  it('counts every segment for a body of {} and for no body at all', async () => {
+    const all = await call(app, 'POST', '/v1/segments/counts', {});
+    expect(all.status).toBe(200);
+    expect(Object.keys(all.body.counts).length).toBeGreaterThanOrEqual(50);
+    const bare = await app.inject({ method: 'POST', url: '/v1/segments/counts', headers: { authorization: `Bearer ${KEYS.alpha}` } });
+    expect(bare.statusCode, bare.body).toBe(200);
+    expect(Object.keys(JSON.parse(bare.body).counts)).toEqual(Object.keys(all.body.counts));
+  });
+
   it('answers 404 naming unknown ids', async () => {
     const response = await call(app, 'POST', '/v1/segments/counts', { ids: ['seg_nope'] });
     expect(response.status).toBe(404);
