@@ -9,8 +9,6 @@ import { validateTree } from './validate.js';
 
 export const MAX_DEPTH = 20;
 export const MAX_CONDITIONS = 1000;
-/** Groups included: expansion stops here, before nested segments can multiply into millions of nodes. */
-const MAX_EXPANDED_NODES = 10 * MAX_CONDITIONS;
 
 /** A saved segment's condition tree (raw JSON), or undefined when the project has no such segment. */
 export type SegmentResolver = (id: string) => unknown | undefined;
@@ -27,9 +25,8 @@ export type PlannedNode = PlannedGroup | Leaf;
  */
 export function normalize(tree: Group, resolve: SegmentResolver, simplify = true): PlannedGroup {
   const expanded = expandSegments(tree, resolve);
-  checkLimits(expanded);
-  if (!simplify) return dropEmpty(expanded) as PlannedGroup;
-  const simplified = pushNegation(dedupe(flatten(dropEmpty(expanded))));
+  if (!simplify) return expanded as PlannedGroup;
+  const simplified = pushNegation(dedupe(flatten(expanded)));
   const factored = factorCommon(simplified);
   return foldComparisons(factored === simplified ? simplified : dedupe(flatten(factored))) as PlannedGroup;
 }
@@ -121,39 +118,48 @@ function merge(a: FoldableLeaf, b: FoldableLeaf, op: 'and' | 'or'): FoldableLeaf
 
 /**
  * Replaces each `segment` condition by that segment's tree as it stands now
- * (negated for `not_in`). A segment reached again along its own expansion is
- * a cycle (A → B → A, A → A). Expansion counts what it builds and stops at
- * the limits, so segments nesting segments cannot multiply without bound;
- * each saved tree is validated once.
+ * (negated for `not_in`), and drops empty groups (SPEC §3: ignored), checking
+ * the limits of SPEC §3.6 on the result: at most 20 levels of groups and 1000
+ * conditions, nested segments included, empty groups not counted. A segment
+ * reached again along its own expansion is a cycle (A → B → A, A → A). Each
+ * saved tree is validated and cleared of its empty groups once, and expansion
+ * stops at the 1001st condition, so segments nesting segments cannot multiply
+ * without bound.
  */
-export function expandSegments(tree: Node, resolve: SegmentResolver): PlannedNode {
-  const validated = new Map<string, Group>();
-  let nodes = 0;
+export function expandSegments(tree: Node, resolve: SegmentResolver): PlannedGroup {
+  const saved = new Map<string, Group>();
+  let conditions = 0;
   // `origin`: the tree's own segment condition the expansion went through, which a cycle or a
   // reference found deeper, in saved trees, is reported at (the request has no node deeper there).
   const expand = (node: Node, stack: readonly string[], depth: number, origin?: string): PlannedNode => {
-    if (++nodes > MAX_EXPANDED_NODES) throw new CompileError('too_complex', `more than ${MAX_CONDITIONS} conditions (nested segments included)`, node.path);
     if (node.kind === 'group') {
       if (depth > MAX_DEPTH) throw new CompileError('too_complex', `groups nested deeper than ${MAX_DEPTH} levels (nested segments included)`, node.path);
       return { ...node, conditions: node.conditions.map((c) => expand(c, stack, depth + 1, origin)) };
     }
-    if (node.kind !== 'segment') return node;
+    if (node.kind !== 'segment') {
+      if (++conditions > MAX_CONDITIONS) throw new CompileError('too_complex', `more than ${MAX_CONDITIONS} conditions (nested segments included)`, node.path);
+      return node;
+    }
     const at = `${origin ?? node.path}/segment`;
     if (stack.includes(node.segment)) {
       throw new CompileError('segment_cycle', `segment ${JSON.stringify(node.segment)} refers to itself through ${[...stack, node.segment].join(' → ')}`, at);
     }
-    let nested = validated.get(node.segment);
+    let nested = saved.get(node.segment);
     if (!nested) {
       const raw = resolve(node.segment);
       if (raw === undefined) throw new CompileError('unknown_segment', `no segment ${JSON.stringify(node.segment)} in this project${stack.length ? ` (reached through ${stack.join(' → ')})` : ''}`, at);
-      nested = validateTree(raw);
-      validated.set(node.segment, nested);
+      nested = dropEmpty(validateTree(raw));
+      saved.set(node.segment, nested);
+    }
+    // A saved tree without conditions matches everyone: `in` it is true, `not_in` false.
+    if (nested.conditions.length === 0) {
+      if (++conditions > MAX_CONDITIONS) throw new CompileError('too_complex', `more than ${MAX_CONDITIONS} conditions (nested segments included)`, node.path);
+      return everyoneOrNobody(node.operator === 'in', node.path);
     }
     const inner = expand(relocate(nested, node.path), [...stack, node.segment], depth, origin ?? node.path) as PlannedGroup;
-    if (isEmpty(inner)) return everyoneOrNobody(node.operator === 'in', node.path);
     return node.operator === 'in' ? inner : { ...inner, negate: !inner.negate };
   };
-  return expand(tree, [], 1);
+  return expand(dropEmpty(tree), [], 1) as PlannedGroup;
 }
 
 /** The nodes of a saved tree, their paths under the condition that refers to it. */
@@ -162,10 +168,6 @@ function relocate(group: Group, base: string): Group {
     ? { ...node, path: base + node.path, conditions: node.conditions.map(move) }
     : { ...node, path: base + node.path });
   return move(group) as Group;
-}
-
-function isEmpty(node: PlannedNode): boolean {
-  return node.kind === 'group' && node.conditions.every(isEmpty);
 }
 
 /**
@@ -177,24 +179,10 @@ function everyoneOrNobody(everyone: boolean, path: string): PlannedNode {
   return { kind: 'attribute', path, attribute: 'id', comparison: { type: 'empty', operator: everyone ? 'is_not_empty' : 'is_empty' } };
 }
 
-/** SPEC §3.6: at most 20 levels of groups and 1000 conditions, nested segments included. */
-export function checkLimits(tree: PlannedNode): void {
-  let conditions = 0;
-  const visit = (node: PlannedNode, depth: number) => {
-    if (node.kind !== 'group') {
-      if (++conditions > MAX_CONDITIONS) throw new CompileError('too_complex', `more than ${MAX_CONDITIONS} conditions (nested segments included)`, node.path);
-      return;
-    }
-    if (depth > MAX_DEPTH) throw new CompileError('too_complex', `groups nested deeper than ${MAX_DEPTH} levels (nested segments included)`, node.path);
-    for (const child of node.conditions) visit(child, depth + 1);
-  };
-  visit(tree, 1);
-}
-
 /** An empty group — after removing its empty sub-groups — is ignored, negated or not. The root stays (empty = everyone). */
-export function dropEmpty(node: PlannedNode): PlannedNode {
+export function dropEmpty<N extends Node | PlannedNode>(node: N): N {
   if (node.kind !== 'group') return node;
-  const conditions = node.conditions.map(dropEmpty).filter((c) => c.kind !== 'group' || c.conditions.length > 0);
+  const conditions = (node.conditions as N[]).map(dropEmpty).filter((c) => c.kind !== 'group' || c.conditions.length > 0);
   const kept = { ...node, conditions };
   // A negated group that became empty would mean "nobody"; the spec ignores it instead.
   return conditions.length === 0 ? { ...kept, negate: false } : kept;

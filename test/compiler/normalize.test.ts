@@ -1,6 +1,6 @@
 /** Each normalization pass on its own: pure functions from tree to tree, meaning preserved. */
 import { describe, expect, it } from 'vitest';
-import { checkLimits, dedupe, dropEmpty, expandSegments, factorCommon, flatten, foldComparisons, meaning, normalize, pushNegation, type PlannedGroup, type PlannedNode } from '../../compiler/normalize.js';
+import { dedupe, dropEmpty, expandSegments, factorCommon, flatten, foldComparisons, meaning, normalize, pushNegation, type PlannedGroup, type PlannedNode } from '../../compiler/normalize.js';
 import { validateTree } from '../../compiler/validate.js';
 import { CompileError } from '../../compiler/errors.js';
 
@@ -117,12 +117,36 @@ describe('expandSegments: limits and empty segments', () => {
   });
 });
 
-describe('checkLimits', () => {
+describe('SPEC §3.6 limits, after expansion', () => {
+  const nobody = () => undefined;
+  const wrapped = (node: object, groups: number) => {
+    for (let i = 0; i < groups; i++) node = { op: 'and', conditions: [node] };
+    return node;
+  };
+
   it('counts conditions and depth after expansion', () => {
     const many = { op: 'and', conditions: Array.from({ length: 600 }, (_, i) => leaf(`v${i}`)) };
     const twice = tree({ op: 'or', conditions: [{ type: 'segment', segment: 's', operator: 'in' }, { type: 'segment', segment: 's', operator: 'not_in' }] });
     expect(() => normalize(twice, () => many)).toThrow(CompileError);
-    expect(() => checkLimits(tree(many))).not.toThrow();
+    expect(() => normalize(tree(many), nobody)).not.toThrow();
+    const deepSaved = wrapped(leaf('x'), 15);
+    // The saved tree's 15 groups start at the depth of the condition naming it.
+    expect(() => normalize(tree(wrapped({ type: 'segment', segment: 'd', operator: 'in' }, 5)), () => deepSaved)).not.toThrow();
+    expect(() => normalize(tree(wrapped({ type: 'segment', segment: 'd', operator: 'in' }, 6)), () => deepSaved)).toThrow(expect.objectContaining({ code: 'too_complex' }));
+  });
+
+  it('counts conditions, not groups: 1000 conditions each in 9 groups of its own fit', () => {
+    const fits = { op: 'or', conditions: Array.from({ length: 1000 }, (_, i) => wrapped(leaf(`v${i}`), 9)) };
+    expect(() => normalize(tree(fits), nobody)).not.toThrow();
+    expect(() => normalize(tree({ ...fits, conditions: [...fits.conditions, leaf('one more')] }), nobody)).toThrow(expect.objectContaining({ code: 'too_complex' }));
+  });
+
+  it('ignores empty groups (SPEC §3), however many and however deep', () => {
+    const empties = Array.from({ length: 10_000 }, () => ({ op: 'and', conditions: [] }));
+    expect(shape(normalize(tree({ op: 'and', conditions: [leaf('x'), ...empties] }), nobody))).toEqual({ op: 'and', conditions: ['is x'] });
+    expect(() => normalize(tree({ op: 'and', conditions: [leaf('x'), wrapped({ op: 'or', conditions: [] }, 30)] }), nobody)).not.toThrow();
+    expect(() => normalize(tree(wrapped(leaf('x'), 21)), nobody)).toThrow(expect.objectContaining({ code: 'too_complex' }));
+    expect(() => normalize(tree(wrapped(leaf('x'), 20)), nobody)).not.toThrow();
   });
 });
 
