@@ -76,6 +76,9 @@ interface Pass {
   named: Map<string, Sql>;
 }
 
+/** Passes of their own rows for conditions reading event properties, at most (see `behaviour`). */
+const OWN_PASSES = 8;
+
 /** The share of users at or below which profile conditions narrow a set by a join (measured: 17 % gains, 52 % loses). */
 const CLEARLY_SELECTIVE = 1 / 4;
 
@@ -87,6 +90,7 @@ export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptio
     return sql`${sql.raw(alias ? `${alias}.` : '')}project = ${param(project, 'String')}${user}`;
   };
   const passes = new Map<string, Pass>();
+  const ownPasses = (table: BehaviourTable) => [...passes.keys()].filter((k) => k.startsWith(`${table}\0`)).length;
 
   // Each leaf's SQL, built once: the plan looks at the leaves before emitting the tree.
   const leaves = new Map<PlannedNode, LeafSql>();
@@ -186,7 +190,10 @@ export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptio
     // A condition reading event properties gets a pass of its own rows: in a shared pass the JSON
     // subcolumns would be read for every row of every other condition (batch of the suite −20 %).
     // Not for one user: each pass reads a granule of that user's rows per part, so one pass is cheaper.
-    const key = b.readsProperties && userId === undefined ? `${b.table}\0${fingerprint(b.rows)}` : b.table;
+    // Nor past OWN_PASSES of them: each pass is a join, and a tree of hundreds of such conditions
+    // took ClickHouse 10 s to plan (333 joins); the rest share their table's pass.
+    const own = `${b.table}\0${fingerprint(b.rows)}`;
+    const key = b.readsProperties && userId === undefined && (passes.has(own) || ownPasses(b.table) < OWN_PASSES) ? own : b.table;
     const pass = once(passes, key, () => {
       const n = [...passes.values()].filter((p) => p.table === b.table).length;
       return { table: b.table, cte: `${MEASURES[b.table].cte}${n ? `_${n}` : ''}`, alias: `${MEASURES[b.table].alias}${n ? n : ''}`, rows: new Map(), columns: [], named: new Map() };
@@ -316,7 +323,7 @@ export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptio
     if (!chosen || conditions.some((c) => c !== chosen.node && needsPass(c))) return undefined;
     const u = sql.raw(USERS_ALIAS);
     const rest = conditions.flatMap((c) => (c !== chosen.node ? [predicate(c)] : chosen.others.map((set) => sql`${comment(c.path)}${probe(set)}`)));
-    const where = rest.length ? sql`${scope(USERS_ALIAS)} AND ${join(rest, '\nAND ')}` : scope(USERS_ALIAS);
+    const where = rest.length ? sql`${scope(USERS_ALIAS)} AND ${rest.length === 1 ? rest[0]! : allOf(rest)}` : scope(USERS_ALIAS);
     const users = sql`(SELECT ${u}.id, ${u}.user_key FROM users AS ${u} FINAL WHERE ${where}) AS ${u}`;
     const from = sql`(${comment(chosen.node.path)}${chosen.set.query}) AS set_users RIGHT SEMI JOIN ${users} ON ${u}.user_key = set_users.user_key`;
     // The users are the join's build side, as written: the engine would otherwise pick by row
@@ -351,8 +358,23 @@ export function mayNarrow(tree: PlannedGroup): boolean {
 
 /** A group's predicate from its conditions' predicates. */
 function combine(group: PlannedGroup, parts: readonly Sql[]): Sql {
-  const combined = parts.length === 0 ? TRUE : parts.length === 1 ? parts[0]! : sql`(${join([...parts], group.op === 'and' ? '\nAND ' : '\nOR ')})`;
+  const combined = parts.length === 0 ? TRUE : parts.length === 1 ? parts[0]! : group.op === 'and' ? allOf(parts) : sql`(${join([...parts], '\nOR ')})`;
   return group.negate ? sql`NOT ${combined}` : combined;
+}
+
+/** Past this many terms a conjunction is written as the negated disjunction of their negations. */
+const LONG_CONJUNCTION = 64;
+
+/**
+ * `a AND b AND …`. ClickHouse plans a long AND chain in time quadratic in its length (it splits
+ * conjunctions to push each term down), an OR chain in linear time: 1000 answer conditions under
+ * one AND took 50 s to plan, over empty tables. Past LONG_CONJUNCTION terms the chain is written
+ * `NOT (NOT a OR NOT b OR …)`, the same in SQL's three-valued logic (De Morgan holds there too);
+ * shorter ones stay plain, so the engine can still move their cheap terms to PREWHERE.
+ */
+function allOf(parts: readonly Sql[]): Sql {
+  if (parts.length <= LONG_CONJUNCTION) return sql`(${join([...parts], '\nAND ')})`;
+  return sql`NOT (${join(parts.map((p) => sql`NOT (${p})`), '\nOR ')})`;
 }
 
 /** One tree's audience: its predicate joins the scope. */

@@ -356,6 +356,30 @@ describe('SPEC §3.6 validation and limits', () => {
     }
   });
 
+  // Long trees are planned in a shape ClickHouse plans quickly (compiler/plan.ts: allOf, OWN_PASSES);
+  // these pin down that the shapes keep the exact answer.
+  it('a conjunction of 1000 answer conditions, written as the negated disjunction of their negations, keeps its members', async () => {
+    const conditions = [
+      { type: 'answer', experience: 'nps', step: 'score', operator: 'gte', value: 7 },
+      ...Array.from({ length: 999 }, (_, i) => ({ type: 'answer', experience: 'nps', step: 'score', operator: 'neq', value: 100 + i })),
+    ];
+    expect(await members({ op: 'and', conditions })).toEqual(['buyer']);
+    expect(await members({ op: 'and', negate: true, conditions })).toEqual(['active', 'lurker', 'newbie', 'quiet']);
+    const { body } = await call(app, 'POST', '/v1/audience/sql', { conditions: { op: 'and', conditions }, now: NOW });
+    expect(body.sql).toContain('NOT (NOT (');
+  });
+
+  it('conditions reading event properties in 30 branches share passes past the first 8, and keep their members', async () => {
+    const branch = (i: number) => ({ op: 'and', conditions: [
+      { type: 'custom_attribute', key: `k${i}`, operator: 'is_empty' },
+      event({ event: 'purchase', where: [{ property: 'amount', operator: 'gt', value: -i }], operator: 'gte', value: 2 }),
+    ] });
+    const conditions = Array.from({ length: 30 }, (_, i) => branch(i));
+    expect(await members({ op: 'or', conditions })).toEqual(['buyer']);
+    const { body } = await call(app, 'POST', '/v1/audience/sql', { conditions: { op: 'or', conditions }, now: NOW });
+    expect(body.sql.match(/LEFT JOIN/g)).toHaveLength(9);
+  });
+
   it('a tree deeper than 20 groups is a 422 too_complex', async () => {
     let deep: object = { op: 'and', conditions: [condition] };
     for (let i = 0; i < 20; i++) deep = { op: i % 2 ? 'and' : 'or', negate: true, conditions: [deep] };

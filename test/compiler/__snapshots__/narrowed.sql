@@ -27,19 +27,22 @@ FROM
       users AS u FINAL
     WHERE
       u.project = {p0:String}
-      AND /* /conditions/0 */ ifNull(
-        dynamicElement(u.attributes.{p4:Identifier}, 'String') = {p5:String},
-        false
-      )
-      AND /* /conditions/2 */ u.user_key IN (
-        SELECT
-          user_key
-        FROM
-          events
-        WHERE
-          project = {p0:String}
-          AND source = {p6:String}
-          AND event = {p7:String}
+      AND (
+        /* /conditions/0 */
+        ifNull(
+          dynamicElement(u.attributes.{p4:Identifier}, 'String') = {p5:String},
+          false
+        )
+        AND /* /conditions/2 */ u.user_key IN (
+          SELECT
+            user_key
+          FROM
+            events
+          WHERE
+            project = {p0:String}
+            AND source = {p6:String}
+            AND event = {p7:String}
+        )
       )
   ) AS u ON u.user_key = set_users.user_key
 WHERE
