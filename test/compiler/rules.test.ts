@@ -219,6 +219,18 @@ describe('SPEC §3.4 experiences and answers', () => {
     }
   });
 
+  it('answers of different types tied on the timestamp: every operator family agrees which is the latest', async () => {
+    await ingest(warehouse, 'alpha', {
+      users: [], events: [], interactions: [],
+      answers: [5, 'five', ['x']].map((value) => ({ user_id: 'quiet', experience: 'mixed', step: 'q', value, timestamp: '2026-03-01T00:00:00.000Z' })) as never,
+    });
+    const holds = async (operator: string, value: unknown) => (await members({ type: 'answer', experience: 'mixed', step: 'q', operator, value })).includes('quiet');
+    const positives = [await holds('eq', 5), await holds('is', 'five'), await holds('includes', 'x')];
+    expect(positives.filter(Boolean)).toHaveLength(1);
+    // "Answered, and the positive does not match": exactly the complements among respondents.
+    expect([await holds('neq', 5), await holds('is_not', 'five'), await holds('excludes', 'x')]).toEqual(positives.map((p) => !p));
+  });
+
   it('the latest answer inside within', async () => {
     expect(await members({ type: 'answer', experience: 'nps', step: 'score', operator: 'eq', value: 10, within: { amount: 6, unit: 'months' } })).toEqual([]);
   });

@@ -93,35 +93,40 @@ FROM
           true
           AND ifNull(
             reinterpretAsFloat64(
-              toUInt64(
-                bitAnd(
-                  max(
-                    bitOr(
-                      bitShiftLeft(
+              bitXor(
+                toUInt64(
+                  bitAnd(
+                    max(
+                      bitOr(
+                        bitShiftLeft(
+                          toUInt128(
+                            toUInt64(
+                              toUnixTimestamp64Milli(timestamp) + 1152921504606846976
+                            )
+                          ),
+                          64
+                        ),
                         toUInt128(
                           bitXor(
-                            reinterpretAsUInt64(toUnixTimestamp64Milli(timestamp)),
-                            9223372036854775808
-                          )
-                        ),
-                        64
-                      ),
-                      toUInt128(
-                        reinterpretAsUInt64(
-                          ifNull(
-                            coalesce(
-                              toFloat64(dynamicElement(value, 'Int64')),
-                              toFloat64(dynamicElement(value, 'UInt64')),
-                              dynamicElement(value, 'Float64')
+                            reinterpretAsUInt64(
+                              ifNull(
+                                coalesce(
+                                  toFloat64(dynamicElement(value, 'Int64')),
+                                  toFloat64(dynamicElement(value, 'UInt64')),
+                                  dynamicElement(value, 'Float64')
+                                ),
+                                nan
+                              )
                             ),
-                            nan
+                            reinterpretAsUInt64(nan)
                           )
                         )
                       )
-                    )
-                  ),
-                  toUInt128(18446744073709551615)
-                )
+                    ),
+                    toUInt128(18446744073709551615)
+                  )
+                ),
+                reinterpretAsUInt64(nan)
               )
             ) >= {p11:Float64},
             false
