@@ -280,6 +280,7 @@ describe('SPEC §3.2 rule 6 and rule 5 at the edges', () => {
       { id: 'huge', attributes: {
         n: 2e19, neg: -1e19, max: 1.7976931348623157e308, old: '1960-01-01', ancient: '0050-01-01',
         birth: '1850-05-05', far: '2400-01-01T00:00:00Z', last: '9999-12-31T23:59:59.999Z', zero: '0000-01-01',
+        east: '2026-01-15T10:30:00+18:00', half: '2026-01-15T10:30:00+0530', tooEast: '2026-01-15T10:30:00+18:30', badMinutes: '2026-01-15T10:30:00+05:99', badHours: '2026-01-15T10:30:00+25:00',
       } },
     ] });
     expect(response.status).toBe(200);
@@ -340,6 +341,15 @@ describe('SPEC §3.2 rule 6 and rule 5 at the edges', () => {
     expect(await members(custom('zero', 'after', '1000-01-01'))).toEqual([]);
     expect(await members(custom('zero', 'in_last', { amount: 1_000_000, unit: 'months' }))).toEqual([]);
     expect(await members(custom('zero', 'is', '0000-01-01'))).toEqual(['huge']);
+  });
+
+  it('reads a stored timestamp with a UTC offset the API accepts (up to ±18:00), and no other, as a date', async () => {
+    expect(await members(custom('east', 'on', '2026-01-14'))).toEqual(['huge']); // 16:30 the day before, UTC
+    expect(await members(custom('half', 'before', '2026-01-15T05:00:00.001Z'))).toEqual(['huge']);
+    for (const key of ['tooEast', 'badMinutes', 'badHours']) {
+      expect(await members(custom(key, 'before', '9999-01-01')), key).toEqual([]);
+      expect(await members(custom(key, 'is_not_empty', undefined)), key).toEqual(['huge']);
+    }
   });
 });
 

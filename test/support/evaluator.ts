@@ -198,7 +198,11 @@ export function storedDate(text: string): number | undefined {
   if (zone && zone !== 'Z') {
     const sign = zone[0] === '-' ? -1 : 1;
     const digits = zone.slice(1).replace(':', '');
-    t -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || 0)) * 60_000;
+    const minutes = Number(digits.slice(2) || 0);
+    const offset = Number(digits.slice(0, 2)) * 60 + minutes;
+    // The offsets the API accepts (model/time.ts): minutes up to 59, ±18:00 at most.
+    if (minutes > 59 || offset > 18 * 60) return undefined;
+    t -= sign * offset * 60_000;
   }
   return t;
 }
