@@ -10,7 +10,7 @@ import { isMigrated, migrate } from '../server/warehouse/migrations.js';
 import { ID_STYLES, seed, type IdStyle, type SeedStep } from '../tools/seed.js';
 import { load, LOAD_KINDS, type LoadKind } from '../tools/load.js';
 import { parseTimestamp } from '../model/time.js';
-import { describeJsonProblem, jsonProblem, mayHoldSurrogates } from '../model/json.js';
+import { parseJson } from '../model/json.js';
 import { progressBar } from './progress.js';
 import { compileAudience, STRATEGIES, type Strategy } from '../compiler/index.js';
 import { prettySql } from '../compiler/pretty.js';
@@ -128,9 +128,12 @@ const treeOptions = (command: Command) => command
 /** The tree of a file (or - for stdin), compiled; the warehouse is opened only when needed. */
 async function compileFile(file: string, o: TreeOptions, kind: 'count' | 'filter', needWarehouse: boolean) {
   const text = file === '-' ? readFileSync(Number(process.env.SEGMENTS_STDIN_FD ?? 0), 'utf8') : readFileSync(file, 'utf8');
-  const tree = JSON.parse(text) as { conditions?: unknown; now?: unknown };
-  const problem = jsonProblem(tree, { surrogates: mayHoldSurrogates(text) });
-  if (problem) throw new InvalidArgumentError(`${file}: ${describeJsonProblem(problem)}`);
+  let tree: { conditions?: unknown; now?: unknown };
+  try {
+    tree = parseJson(text) as typeof tree;
+  } catch (error) {
+    throw new InvalidArgumentError(`${file}: ${(error as Error).message}`);
+  }
   const body = tree && typeof tree === 'object' && 'conditions' in tree && !('op' in tree);
   const conditions = body ? tree.conditions : tree;
   // A request body's own `now` counts, as it would over HTTP, unless --now says otherwise.

@@ -62,8 +62,29 @@ function problemAt(node: unknown, depth: number, surrogates: boolean): Found | u
   return undefined;
 }
 
-export function describeJsonProblem(problem: JsonProblem): string {
-  return problem.kind === 'lone_surrogate'
-    ? `${problem.path || '(root)'} is not well-formed Unicode text: it holds a lone surrogate (\\ud800–\\udfff without its pair)`
-    : `${problem.path || '(root)'} nests deeper than ${MAX_NESTING} levels`;
+export function describeJsonProblem({ kind, path }: JsonProblem): string {
+  return kind === 'lone_surrogate'
+    ? `${path || '(root)'} is not well-formed Unicode text: it holds a lone surrogate (\\ud800–\\udfff without its pair)`
+    : `${path || '(root)'} nests deeper than ${MAX_NESTING} levels`;
+}
+
+/** JSON text that is not JSON, or holds a JsonProblem; the message names what and where. */
+export class JsonInputError extends Error {
+  constructor(message: string, readonly problem?: JsonProblem) {
+    super(message);
+    this.name = 'JsonInputError';
+  }
+}
+
+/** JSON.parse, then the checks above: every body, bulk line and tree file is read through here. */
+export function parseJson(text: string): unknown {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new JsonInputError('not valid JSON');
+  }
+  const problem = jsonProblem(value, { surrogates: mayHoldSurrogates(text) });
+  if (problem) throw new JsonInputError(describeJsonProblem(problem), problem);
+  return value;
 }

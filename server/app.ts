@@ -10,7 +10,7 @@ import type { Warehouse } from './warehouse/warehouse.js';
 import { WarehouseFailure, WarehouseRejectedData, WarehouseTimeout, WarehouseUnavailable } from './warehouse/errors.js';
 import { ApiError, BODY_LIMIT, errors } from './errors.js';
 import { validationError, validatorCompiler } from './validation.js';
-import { describeJsonProblem, jsonProblem, mayHoldSurrogates } from '../model/json.js';
+import { describeJsonProblem, JsonInputError, parseJson } from '../model/json.js';
 import { authenticate } from './auth.js';
 import { UserStore } from './ingest/users.js';
 import { healthRoutes } from './routes/health.js';
@@ -34,6 +34,21 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
 }
 
+/**
+ * A body JSON.parse or the checks after it refused. Inside a condition tree (the `conditions`
+ * member of the audience, segment and analytics routes) the error is the compiler's: its pointer
+ * relative to the tree, as every other tree error (SPEC §3.6), and a tree nested too deep is
+ * `too_complex`. Anywhere else it is bad input (a nested attribute value is one, SPEC §2).
+ */
+function bodyError(error: JsonInputError): ApiError | CompileError {
+  const { problem } = error;
+  if (!problem) return errors.invalidJson('the body is not valid JSON');
+  const tree = /^\/conditions(?=\/|$)/.exec(problem.path);
+  if (!tree) return errors.invalidRequest(error.message, problem.path);
+  const at = { ...problem, path: problem.path.slice(tree[0].length) };
+  return new CompileError(problem.kind === 'too_deep' ? 'too_complex' : 'invalid_conditions', describeJsonProblem(at), at.path);
+}
+
 export async function buildApp({ config, warehouse, logger = false }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger,
@@ -52,16 +67,11 @@ export async function buildApp({ config, warehouse, logger = false }: AppOptions
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     const text = (body as string).trim();
     if (text === '') return done(null, undefined);
-    let value: unknown;
     try {
-      value = JSON.parse(text);
-    } catch {
-      return done(errors.invalidJson('the body is not valid JSON'), undefined);
+      done(null, parseJson(text));
+    } catch (error) {
+      done(bodyError(error as JsonInputError), undefined);
     }
-    const problem = jsonProblem(value, { surrogates: mayHoldSurrogates(text) });
-    if (!problem) return done(null, value);
-    const message = describeJsonProblem(problem);
-    done(problem.kind === 'too_deep' ? errors.unprocessable('too_complex', message, problem.path) : errors.invalidRequest(message, problem.path), undefined);
   });
   // Graceful shutdown: requests in flight finish, and their connections close
   // with them instead of idling until the keep-alive timeout.

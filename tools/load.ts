@@ -9,7 +9,7 @@
  */
 import { createInterface } from 'node:readline';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
-import { describeJsonProblem, jsonProblem, mayHoldSurrogates } from '../model/json.js';
+import { mayHoldSurrogates, parseJson } from '../model/json.js';
 import { encodeKeys } from '../model/keys.js';
 import { MAX_BATCH, user as userSchema, type UserWrite } from '../model/schemas.js';
 import { WarehouseRejectedData } from '../server/warehouse/errors.js';
@@ -115,7 +115,7 @@ export class ProjectLines extends Transform {
       this.rows++;
       const line = block.subarray(from, to);
       if (line[0] !== 0x7b /* { */) throw new LoadError(`line ${this.line}: not a JSON object`);
-      if (surrogates && mayHoldSurrogates(line.toString('utf8'))) this.refuseProblem(line);
+      if (surrogates && mayHoldSurrogates(line.toString('utf8'))) this.parse(line);
       if (this.encodeProperties && (line.includes(0x25 /* % */) || line.includes('u0025'))) {
         pieces.push(this.reencode(line), NEWLINE);
         continue;
@@ -143,24 +143,17 @@ export class ProjectLines extends Transform {
     else this.gaps.push([this.rows + 1, (last?.[1] ?? 0) + 1]);
   }
 
-  private refuseProblem(line: Buffer): void {
-    let row: unknown;
+  /** A line read here rather than by the engine, with the checks of every JSON input. */
+  private parse(line: Buffer): Record<string, unknown> {
     try {
-      row = JSON.parse(line.toString('utf8'));
-    } catch {
-      throw new LoadError(`line ${this.line}: not valid JSON`);
+      return parseJson(line.toString('utf8')) as Record<string, unknown>;
+    } catch (error) {
+      throw new LoadError(`line ${this.line}: ${(error as Error).message}`);
     }
-    const problem = jsonProblem(row);
-    if (problem) throw new LoadError(`line ${this.line}: ${describeJsonProblem(problem)}`);
   }
 
   private reencode(line: Buffer): Buffer {
-    let row: Record<string, unknown>;
-    try {
-      row = JSON.parse(line.toString('utf8')) as Record<string, unknown>;
-    } catch {
-      throw new LoadError(`line ${this.line}: not valid JSON`);
-    }
+    const row = this.parse(line);
     if ('project' in row) throw new LoadError(`line ${this.line}: "project" is not a field of an event`);
     const properties = row.properties && typeof row.properties === 'object' ? encodeKeys(row.properties as Record<string, unknown>) : row.properties;
     return Buffer.from(JSON.stringify({ project: this.project, ...row, ...(properties !== undefined ? { properties } : {}) }));
@@ -189,12 +182,10 @@ async function loadUsers(users: UserStore, options: LoadOptions): Promise<{ rows
     if (!text.trim()) continue;
     let value: unknown;
     try {
-      value = JSON.parse(text);
-    } catch {
-      throw new LoadError(`line ${line}: not valid JSON`);
+      value = parseJson(text);
+    } catch (error) {
+      throw new LoadError(`line ${line}: ${(error as Error).message}`);
     }
-    const problem = jsonProblem(value, { surrogates: mayHoldSurrogates(text) });
-    if (problem) throw new LoadError(`line ${line}: ${describeJsonProblem(problem)}`);
     // The same message as POST /v1/users gives for the same object.
     if (!valid(value)) throw new LoadError(`line ${line}: ${validationError(valid.errors!, undefined).message}`);
     batch.push(value);

@@ -154,8 +154,20 @@ describe('SPEC §4 text that is not text, and absurd nesting', () => {
       const response = await call(app, 'POST', url!, body);
       expect(response.status, url).toBe(422);
       expect(response.body.error.code).toBe('too_complex');
-      expect(response.body.error.path).toMatch(/^\/conditions(\/conditions\/0)+/);
+      // Relative to the tree, as every tree error's pointer is (SPEC §3.6).
+      expect(response.body.error.path).toMatch(/^(\/conditions\/0)+(\/conditions)?$/);
     }
+  });
+
+  it('names a problem inside a tree as the compiler does; nesting elsewhere is bad input (400)', async () => {
+    const tree = { op: 'and', conditions: [{ type: 'attribute', attribute: 'name', operator: 'is', value: 'a\ud800' }] };
+    const response = await call(app, 'POST', '/v1/audience/count', { conditions: tree });
+    expect(response.status).toBe(400);
+    expect(response.body.error).toMatchObject({ code: 'invalid_conditions', path: '/conditions/0/value' });
+    const deep = '{"users":[{"id":"x","attributes":{"a":' + '['.repeat(300) + ']'.repeat(300) + '}}]}';
+    const users = await call(app, 'POST', '/v1/users', deep);
+    expect(users.status).toBe(400);
+    expect(users.body.error.code).toBe('invalid_request');
   });
 });
 
