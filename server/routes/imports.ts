@@ -33,7 +33,8 @@ export function exactlyTheseUsers(ids: readonly string[]): object {
 }
 
 export const importRoutes: FastifyPluginAsync<{ warehouse: Warehouse; users: UserStore; segments: SegmentStore }> = async (app, { warehouse, users, segments }) => {
-  await app.register(multipart, { limits: { fileSize: BODY_LIMIT, fieldSize: BODY_LIMIT, files: 1 } });
+  // Fields are buffered whole by the parser: few of them, as an import needs one part.
+  await app.register(multipart, { limits: { fileSize: BODY_LIMIT, fieldSize: BODY_LIMIT, files: 4, fields: 4, parts: 8 } });
   app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, body));
 
   app.post<{ Querystring: ImportQuery }>('/imports', {
@@ -129,16 +130,30 @@ async function csvText(request: FastifyRequest): Promise<string> {
   if (request.isMultipart()) {
     try {
       // The part named "file", whether a file or a plain field (`form.append('file', csvText)`);
-      // failing that, the one file part, whatever its name.
+      // failing that, the first file part, whatever its name. Other file parts (an empty file input
+      // of the same form) are read through and dropped; at most BODY_LIMIT bytes are kept in all.
       let named: string | undefined;
       let anyFile: string | undefined;
+      let kept = 0;
+      const keep = (text: string) => {
+        kept += Buffer.byteLength(text);
+        if (kept > BODY_LIMIT) throw errors.payloadTooLarge(BODY_LIMIT);
+        return text;
+      };
       for await (const part of request.parts()) {
         if (part.type === 'file') {
-          const content = (await part.toBuffer()).toString('utf8');
-          if (part.fieldname === 'file') named ??= content;
-          else anyFile ??= content;
-        } else if (part.fieldname === 'file' && typeof part.value === 'string') {
-          named ??= part.value;
+          const wanted = part.fieldname === 'file' ? named === undefined : named === undefined && anyFile === undefined;
+          if (!wanted) {
+            for await (const chunk of part.file) void chunk;
+            continue;
+          }
+          const content = keep((await part.toBuffer()).toString('utf8'));
+          if (part.fieldname === 'file') named = content;
+          else anyFile = content;
+        } else if (part.fieldname === 'file' && named === undefined && typeof part.value === 'string') {
+          // A field past the size limit arrives cut short, without an error: never import half a file.
+          if (part.valueTruncated) throw errors.payloadTooLarge(BODY_LIMIT);
+          named = keep(part.value);
         }
       }
       const text = named ?? anyFile;
@@ -146,7 +161,9 @@ async function csvText(request: FastifyRequest): Promise<string> {
       return text;
     } catch (error) {
       if (error instanceof ApiError) throw error;
-      if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw errors.payloadTooLarge(BODY_LIMIT);
+      // A file past fileSize, or more files, fields or parts than the limits allow (413 each).
+      const { code, statusCode } = error as { code?: string; statusCode?: number };
+      if (code === 'FST_REQ_FILE_TOO_LARGE' || statusCode === 413) throw errors.payloadTooLarge(BODY_LIMIT);
       throw errors.invalidRequest(`not a readable multipart body: ${(error as Error).message}`, '/file');
     }
   }

@@ -130,6 +130,30 @@ describe('POST /v1/imports', () => {
     expect(JSON.parse(none.body).error).toMatchObject({ code: 'invalid_request', path: '/file' });
   });
 
+  it('takes the "file" part and drops other file parts (an empty file input of the same form)', async () => {
+    const boundary = 'XyZ';
+    const file = (name: string, content: string) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${name}.csv"\r\nContent-Type: text/csv\r\n\r\n${content}\r\n`;
+    for (const payload of [`${file('file', 'id,name\nmp3,Two')}${file('other', '')}--${boundary}--\r\n`, `${file('other', '')}${file('file', 'id,name\nmp3,Two')}--${boundary}--\r\n`]) {
+      const response = await app.inject({
+        method: 'POST', url: '/v1/imports',
+        headers: { authorization: `Bearer ${KEYS.alpha}`, 'content-type': `multipart/form-data; boundary=${boundary}` }, payload,
+      });
+      expect(response.statusCode, response.body).toBe(200);
+      expect(JSON.parse(response.body)).toMatchObject({ rejected: 0 });
+    }
+    expect((await store.read('alpha', ['mp3'])).get('mp3')!.name).toBe('Two');
+  });
+
+  it('answers 413 for a plain "file" field past the body limit, rather than importing it cut short', async () => {
+    const boundary = 'XyZ';
+    const payload = `--${boundary}\r\nContent-Disposition: form-data; name="file"\r\n\r\nid,name\n${'x'.repeat(65 * 1024 * 1024)},cut\r\n--${boundary}--\r\n`;
+    const response = await app.inject({
+      method: 'POST', url: '/v1/imports',
+      headers: { authorization: `Bearer ${KEYS.alpha}`, 'content-type': `multipart/form-data; boundary=${boundary}` }, payload,
+    });
+    expect(response.statusCode, response.body.slice(0, 200)).toBe(413);
+  });
+
   it('answers 400 for a multipart body it cannot read', async () => {
     for (const [type, payload] of [['multipart/form-data', 'garbage'], ['multipart/form-data; boundary=B', '--B\r\nContent-Disposition: form-data; name="file"; filename="u.csv"\r\n\r\nid\nx']]) {
       const response = await app.inject({ method: 'POST', url: '/v1/imports', headers: { authorization: `Bearer ${KEYS.alpha}`, 'content-type': type }, payload });
