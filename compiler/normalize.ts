@@ -129,6 +129,9 @@ function merge(a: FoldableLeaf, b: FoldableLeaf, op: 'and' | 'or'): FoldableLeaf
 export function expandSegments(tree: Node, resolve: SegmentResolver): PlannedGroup {
   const saved = new Map<string, Group>();
   let conditions = 0;
+  const counted = (path: string) => {
+    if (++conditions > MAX_CONDITIONS) throw new CompileError('too_complex', `more than ${MAX_CONDITIONS} conditions (nested segments included)`, path);
+  };
   // `origin`: the tree's own segment condition the expansion went through, which a cycle or a
   // reference found deeper, in saved trees, is reported at (the request has no node deeper there).
   const expand = (node: Node, stack: readonly string[], depth: number, origin?: string): PlannedNode => {
@@ -137,7 +140,7 @@ export function expandSegments(tree: Node, resolve: SegmentResolver): PlannedGro
       return { ...node, conditions: node.conditions.map((c) => expand(c, stack, depth + 1, origin)) };
     }
     if (node.kind !== 'segment') {
-      if (++conditions > MAX_CONDITIONS) throw new CompileError('too_complex', `more than ${MAX_CONDITIONS} conditions (nested segments included)`, node.path);
+      counted(node.path);
       return node;
     }
     const at = `${origin ?? node.path}/segment`;
@@ -153,7 +156,7 @@ export function expandSegments(tree: Node, resolve: SegmentResolver): PlannedGro
     }
     // A saved tree without conditions matches everyone: `in` it is true, `not_in` false.
     if (nested.conditions.length === 0) {
-      if (++conditions > MAX_CONDITIONS) throw new CompileError('too_complex', `more than ${MAX_CONDITIONS} conditions (nested segments included)`, node.path);
+      counted(node.path);
       return everyoneOrNobody(node.operator === 'in', node.path);
     }
     const inner = expand(relocate(nested, node.path), [...stack, node.segment], depth, origin ?? node.path) as PlannedGroup;

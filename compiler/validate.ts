@@ -22,16 +22,23 @@ const MAX_DURATION = 1_000_000;
 const INTERACTIONS: readonly ExperienceInteraction[] = ['seen', 'not_seen', 'completed', 'not_completed', 'dismissed', 'not_dismissed'];
 
 export function validateTree(input: Json, path = ''): Group {
-  const node = validateNode(input, path);
+  const node = validateNode(input, path, { nodes: 0 });
   if (node.kind !== 'group') throw invalid(path, 'must be a group: { "op": "and" | "or", "conditions": [...] }');
   return node;
 }
 
-/** Far past the 20 levels the limits allow: refuse before recursion itself becomes the problem. */
+/**
+ * Bounds on a tree as written, empty groups included, far past what the limits of SPEC §3.6
+ * (checked after empty groups are dropped and nested segments expanded) let a tree use: 1000
+ * conditions each under 20 levels of groups is 21 000 nodes. Past them, refused before recursion
+ * or size become the problem (a saved tree is validated again on every evaluation).
+ */
 const MAX_VALIDATION_DEPTH = 64;
+const MAX_WRITTEN_NODES = 25_000;
 
-function validateNode(input: Json, path: string, depth = 0): Node {
+function validateNode(input: Json, path: string, seen: { nodes: number }, depth = 0): Node {
   if (depth > MAX_VALIDATION_DEPTH) throw new CompileError('too_complex', `groups nested deeper than ${MAX_VALIDATION_DEPTH} levels`, path);
+  if (++seen.nodes > MAX_WRITTEN_NODES) throw new CompileError('too_complex', `more than ${MAX_WRITTEN_NODES} groups and conditions as written`, path);
   const o = object(input, path);
   if ('type' in o) return validateCondition(o, path);
   if (!('conditions' in o) && !('op' in o)) throw invalid(path, 'must be a group (op, conditions) or a condition (type)');
@@ -42,7 +49,7 @@ function validateNode(input: Json, path: string, depth = 0): Node {
   if (!Array.isArray(list)) throw invalid(`${path}/conditions`, 'must be an array');
   return {
     kind: 'group', path, op, negate: o.negate === true,
-    conditions: list.map((child, i) => validateNode(child, `${path}/conditions/${i}`, depth + 1)),
+    conditions: list.map((child, i) => validateNode(child, `${path}/conditions/${i}`, seen, depth + 1)),
   };
 }
 

@@ -145,6 +145,9 @@ describe('SPEC §3.6 limits, after expansion', () => {
     const empties = Array.from({ length: 10_000 }, () => ({ op: 'and', conditions: [] }));
     expect(shape(normalize(tree({ op: 'and', conditions: [leaf('x'), ...empties] }), nobody))).toEqual({ op: 'and', conditions: ['is x'] });
     expect(() => normalize(tree({ op: 'and', conditions: [leaf('x'), wrapped({ op: 'or', conditions: [] }, 30)] }), nobody)).not.toThrow();
+    // As written, a tree is bounded all the same: it is read again on every evaluation.
+    expect(() => tree({ op: 'and', conditions: [leaf('x'), ...Array.from({ length: 25_000 }, () => ({ op: 'and', conditions: [] }))] })).toThrow(expect.objectContaining({ code: 'too_complex' }));
+    expect(() => tree(wrapped(leaf('x'), 65))).toThrow(expect.objectContaining({ code: 'too_complex' }));
     expect(() => normalize(tree(wrapped(leaf('x'), 21)), nobody)).toThrow(expect.objectContaining({ code: 'too_complex' }));
     expect(() => normalize(tree(wrapped(leaf('x'), 20)), nobody)).not.toThrow();
   });
