@@ -7,7 +7,7 @@
  * comparison picks the type it looks at. Every predicate built here is a
  * non-NULL boolean, so `NOT` of a positive is its exact complement.
  */
-import { FIRST_INSTANT, LAST_INSTANT, toWarehouseTime } from '../model/time.js';
+import { FIRST_INSTANT, LAST_INSTANT, toWarehouseTime, UTC_OFFSET } from '../model/time.js';
 import { FALSE, join, param, sql, TRUE, type Sql } from './sql.js';
 import * as time from './time.js';
 import type { Comparison } from './tree.js';
@@ -162,7 +162,7 @@ export function numberHolds(c: Extract<Comparison, { type: 'number' }>, x: numbe
  * pattern rejects hours, minutes and months out of range that the parser would
  * roll over, and year 0000, which it reads as the current year.
  */
-const ISO_DATE = '^(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]+)?)?(Z|[+-]((0[0-9]|1[0-7])(:?[0-5][0-9])?|18(:?00)?))?)?$';
+const ISO_DATE = `^(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]+)?)?(Z|${UTC_OFFSET})?)?$`;
 
 export function dateFromString(s: Sql): Sql {
   return sql`if(match(${s}, ${sql.lit(ISO_DATE)}), parseDateTime64BestEffortOrNull(${s}, 3, 'UTC'), NULL)`;

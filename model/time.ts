@@ -3,9 +3,14 @@
  * ClickHouse binds them (`2026-06-15 12:00:00.123`, a DateTime64(3, 'UTC')).
  */
 
+/**
+ * A UTC offset as accepted anywhere a date is read — condition values, ingested timestamps, and
+ * stored strings the SQL reads as dates (compiler/comparisons.ts): ±HH[[:]MM], at most ±18:00.
+ */
+export const UTC_OFFSET = '[+-](?:(?:0[0-9]|1[0-7])(?::?[0-5][0-9])?|18(?::?00)?)';
+
 // YYYY-MM-DDTHH:MM[:SS[.fff…]](Z|±HH[:]MM), or a date alone.
-const ISO_TIMESTAMP =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
+const ISO_TIMESTAMP = new RegExp(`^(\\d{4})-(\\d{2})-(\\d{2})(?:[T ](\\d{2}):(\\d{2})(?::(\\d{2})(?:\\.(\\d{1,9}))?)?(Z|${UTC_OFFSET})?)?$`);
 
 /** Epoch ms of a UTC day: setUTCFullYear, not Date.UTC, which reads years 0–99 as 1900–1999. */
 export function utcDay(year: number, monthIndex: number, day: number): number {
@@ -40,10 +45,7 @@ export function parseTimestamp(text: string): number | undefined {
   if (zone && zone !== 'Z') {
     const sign = zone.startsWith('-') ? -1 : 1;
     const digits = zone.slice(1).replace(':', '');
-    const minutes = Number(digits.slice(2, 4) || 0);
-    const offset = Number(digits.slice(0, 2)) * 60 + minutes;
-    if (minutes > 59 || offset > 18 * 60) return undefined;
-    epoch -= sign * offset * 60_000;
+    epoch -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || 0)) * 60_000;
   }
   return epoch >= FIRST_INSTANT && epoch <= LAST_INSTANT ? epoch : undefined;
 }

@@ -34,6 +34,23 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
 }
 
+interface OpenApiDocument {
+  paths?: Record<string, Record<string, { requestBody?: { required?: boolean; content?: Record<string, { schema?: { nullable?: boolean } }> } }>>;
+}
+
+/**
+ * The generator marks every request body required; a route whose body schema admits null (every
+ * field optional: POST /v1/segments/counts, …/duplicate) takes no body at all, and says so.
+ */
+function optionalBodies(document: OpenApiDocument): OpenApiDocument {
+  for (const operations of Object.values(document.paths ?? {})) {
+    for (const { requestBody } of Object.values(operations)) {
+      if (requestBody && Object.values(requestBody.content ?? {}).some((c) => c.schema?.nullable)) requestBody.required = false;
+    }
+  }
+  return document;
+}
+
 /**
  * A body JSON.parse or the checks after it refused. Inside a condition tree (the `conditions`
  * member of the audience, segment and analytics routes) the error is the compiler's: its pointer
@@ -95,12 +112,14 @@ export async function buildApp({ config, warehouse, logger = false }: AppOptions
     },
     // Shared schemas keep their names (ConditionTree) in the document.
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+    transformObject: (document) => optionalBodies(('openapiObject' in document ? document.openapiObject : document.swaggerObject) as OpenApiDocument) as object,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   // GET /docs is the OpenAPI document (SPEC §4) for a program and its browsable UI for a browser:
   // a client that does not ask for HTML (curl, fetch, SDK generators) gets the JSON itself.
   app.addHook('onRequest', async (request, reply) => {
-    if (request.method !== 'GET' || !/^\/docs\/?(\?|$)/.test(request.url)) return;
+    if ((request.method !== 'GET' && request.method !== 'HEAD') || !/^\/docs\/?(\?|$)/.test(request.url)) return;
+    void reply.header('vary', 'Accept');
     if ((request.headers.accept ?? '').includes('text/html')) return;
     return reply.type('application/json; charset=utf-8').send(app.swagger());
   });

@@ -226,9 +226,16 @@ describe('SPEC §3.4 experiences and answers', () => {
     });
     const holds = async (operator: string, value: unknown) => (await members({ type: 'answer', experience: 'mixed', step: 'q', operator, value })).includes('quiet');
     const positives = [await holds('eq', 5), await holds('is', 'five'), await holds('includes', 'x')];
-    expect(positives.filter(Boolean)).toHaveLength(1);
+    expect(positives).toEqual([true, false, false]); // a number first (docs/conditions.md)
     // "Answered, and the positive does not match": exactly the complements among respondents.
     expect([await holds('neq', 5), await holds('is_not', 'five'), await holds('excludes', 'x')]).toEqual(positives.map((p) => !p));
+    // Then a string before a list.
+    await ingest(warehouse, 'alpha', {
+      users: [], events: [], interactions: [],
+      answers: [['y'], 'why'].map((value) => ({ user_id: 'quiet', experience: 'mixed', step: 'r', value, timestamp: '2026-03-01T00:00:00.000Z' })) as never,
+    });
+    const holdsR = async (operator: string, value: unknown) => (await members({ type: 'answer', experience: 'mixed', step: 'r', operator, value })).includes('quiet');
+    expect([await holdsR('is', 'why'), await holdsR('includes', 'y'), await holdsR('is_not', 'why'), await holdsR('excludes', 'y')]).toEqual([true, false, false, true]);
   });
 
   it('the latest answer inside within', async () => {

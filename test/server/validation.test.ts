@@ -222,6 +222,8 @@ describe('SPEC §4 errors', () => {
     // A browser asking for HTML gets the browsable UI of the same document.
     const page = await app.inject({ method: 'GET', url: '/docs', headers: { accept: 'text/html,application/xhtml+xml' } });
     expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(response.headers.vary).toBe('Accept');
+    expect((await app.inject({ method: 'HEAD', url: '/docs' })).headers['content-type']).toMatch(/^application\/json/);
     const paths = Object.keys(JSON.parse(response.body).paths);
     expect(paths).toEqual(expect.arrayContaining([
       '/health', '/v1/users', '/v1/users/{id}', '/v1/events', '/v1/interactions', '/v1/answers', '/v1/imports',
@@ -231,6 +233,9 @@ describe('SPEC §4 errors', () => {
       '/v1/catalog', '/v1/analytics/events', '/v1/analytics/experiences',
     ]));
     const doc = JSON.parse(response.body);
+    // Routes whose every field is optional take no body at all, and the document says so.
+    expect(doc.paths['/v1/segments/counts'].post.requestBody.required).toBe(false);
+    expect(doc.paths['/v1/users'].post.requestBody.required).toBe(true);
     for (const [path, methods] of Object.entries(doc.paths as Record<string, Record<string, { responses?: Record<string, unknown> }>>)) {
       for (const [method, operation] of Object.entries(methods)) {
         expect(Object.keys(operation.responses ?? {}).some((code) => code.startsWith('2')), `${method} ${path} documents its success response`).toBe(true);
