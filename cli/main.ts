@@ -36,9 +36,10 @@ program.command('serve')
   .action(async () => {
     const config = loadConfig();
     const server = await startServer(config);
-    const keys = [...config.apiKeys].map(([key, p]) => `${p} (key ${key})`).join(', ');
     console.log(`Segments API on ${server.url}  ·  docs ${server.url}/docs  ·  warehouse: ${server.warehouse.kind === 'embedded' ? `embedded (${config.dataDir})` : config.clickhouse!.url}`);
-    console.log(`Projects: ${keys}. Try: curl -H 'Authorization: Bearer ${[...config.apiKeys.keys()][0]}' ${server.url}/health`);
+    // Keys are secrets: only the demo one (API_KEYS unset) is printed.
+    if (process.env.API_KEYS?.trim()) console.log(`Projects: ${[...new Set(config.apiKeys.values())].join(', ')} (keys from API_KEYS).`);
+    else console.log(`Project demo, key demo. Try: curl -H 'Authorization: Bearer demo' ${server.url}/v1/catalog`);
     const stop = (signal: string) => {
       console.log(`${signal}: finishing in-flight requests…`);
       server.close().then(() => process.exit(0), (error) => {

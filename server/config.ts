@@ -34,7 +34,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : undefined,
     apiKeys: parseApiKeys(env.API_KEYS),
     demoData: !/^(0|false|no|off)$/i.test((env.DEMO_DATA ?? '1').trim()),
-    queryTimeoutMs: integer(env.QUERY_TIMEOUT_MS, 30_000, 'QUERY_TIMEOUT_MS'),
+    queryTimeoutMs: integer(env.QUERY_TIMEOUT_MS, 30_000, 'QUERY_TIMEOUT_MS', 1),
   };
 }
 
@@ -46,18 +46,20 @@ export function parseApiKeys(text: string | undefined): Map<string, string> {
     const at = entry.indexOf(':');
     const project = entry.slice(0, at);
     const key = entry.slice(at + 1);
-    if (at <= 0 || !key || !PROJECT_ID.test(project)) {
-      throw new Error(`API_KEYS: expected project:key with a project of letters, digits, '_' or '-', got ${JSON.stringify(entry)}`);
+    // A key holding ':' or a space is a separator typo ("p1:k1;p2:k2"), not a key anyone meant.
+    if (at <= 0 || !key || !PROJECT_ID.test(project) || /[:\s]/.test(key)) {
+      throw new Error(`API_KEYS: expected project:key,project:key with a project of letters, digits, '_' or '-' and a key without ':' or spaces, got ${JSON.stringify(entry)}`);
     }
     if (keys.has(key)) throw new Error('API_KEYS: the same key is given to two projects');
     keys.set(key, project);
   }
+  if (keys.size === 0) throw new Error(`API_KEYS: no project:key in ${JSON.stringify(text)}`);
   return keys;
 }
 
-function integer(text: string | undefined, fallback: number, name: string): number {
+function integer(text: string | undefined, fallback: number, name: string, least = 0): number {
   if (text === undefined || text === '') return fallback;
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got ${JSON.stringify(text)}`);
+  if (!Number.isInteger(value) || value < least) throw new Error(`${name} must be an integer ≥ ${least}, got ${JSON.stringify(text)}`);
   return value;
 }

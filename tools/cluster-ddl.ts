@@ -18,6 +18,12 @@ const SHARDING: Record<string, string> = {
   events: 'cityHash64(project, user_id)',
   interactions: 'cityHash64(project, user_id)',
   answers: 'cityHash64(project, user_id)',
+  // Filled by views on each shard's local tables, wherever a user's rows land: a project's catalog
+  // is spread over every shard, so reads must visit them all, which optimize_skip_unused_shards
+  // cannot narrow with a random key (by project it would read one shard and miss the others).
+  catalog_keys: 'rand()',
+  catalog_events: 'rand()',
+  catalog_experiences: 'rand()',
 };
 
 export { CLUSTER_SETTINGS };

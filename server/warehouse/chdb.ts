@@ -9,7 +9,7 @@ import { Readable } from 'node:stream';
 import { mkdirSync } from 'node:fs';
 import { Session } from 'chdb';
 import { classifyEngineError, WarehouseTimeout, WarehouseUnavailable, type WarehouseError } from './errors.js';
-import { INSERT_SETTINGS, SESSION_SETTINGS, settingsClause, type InsertData, type InsertRequest, type Params, type QueryOptions, type QueryResult, type Warehouse } from './warehouse.js';
+import { executionLimit, INSERT_SETTINGS, SESSION_SETTINGS, settingsClause, type InsertData, type InsertRequest, type Params, type QueryOptions, type QueryResult, type Warehouse } from './warehouse.js';
 import { identifier } from './identifiers.js';
 import { parseJsonLines } from './json-lines.js';
 
@@ -32,7 +32,7 @@ export class EmbeddedWarehouse implements Warehouse {
 
   constructor(private readonly options: EmbeddedOptions) {
     mkdirSync(options.dataDir, { recursive: true });
-    const settings = { ...SESSION_SETTINGS, max_execution_time: Math.max(1, Math.ceil(options.queryTimeoutMs / 1000)) };
+    const settings = { ...SESSION_SETTINGS, max_execution_time: executionLimit(options.queryTimeoutMs) };
     this.session = new Session(options.dataDir, {
       connectionArgs: Object.entries(settings).map(([k, v]) => `--${k}=${v}`),
     });

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import { formatQueryParams } from '@clickhouse/client-common';
 import { classifyEngineError, WarehouseTimeout, WarehouseUnavailable, type WarehouseError } from './errors.js';
-import { CLUSTER_SETTINGS, INSERT_SETTINGS, SESSION_SETTINGS, type InsertData, type InsertRequest, type ParamValue, type Params, type QueryOptions, type QueryResult, type QueryStats, type Warehouse } from './warehouse.js';
+import { CLUSTER_SETTINGS, executionLimit, INSERT_SETTINGS, SESSION_SETTINGS, type InsertData, type InsertRequest, type ParamValue, type Params, type QueryOptions, type QueryResult, type QueryStats, type Warehouse } from './warehouse.js';
 import { insertStatement } from './identifiers.js';
 
 export interface ServerOptions {
@@ -35,7 +35,7 @@ export class ServerWarehouse implements Warehouse {
       clickhouse_settings: Object.fromEntries(Object.entries({
         ...SESSION_SETTINGS,
         ...CLUSTER_SETTINGS,
-        max_execution_time: Math.max(1, Math.ceil(options.queryTimeoutMs / 1000)),
+        max_execution_time: executionLimit(options.queryTimeoutMs),
       }).map(([k, v]) => [k, String(v)])) as ClickHouseSettings,
     });
   }

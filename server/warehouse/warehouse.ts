@@ -78,8 +78,11 @@ export const INSERT_SETTINGS = {
   input_format_json_infer_incomplete_types_as_strings: 1,
   json_type_escape_dots_in_keys: 1,
   // Synchronous inserts: acknowledged means on disk (and chDB, reading a piped
-  // stdin as external data, refuses the asynchronous path outright).
+  // stdin as external data, refuses the asynchronous path outright) — on a
+  // cluster too, where a Distributed table would otherwise queue the rows for
+  // background sending, and a user's upsert could read a profile not yet there.
   async_insert: 0,
+  distributed_foreground_insert: 1,
 } as const satisfies Record<string, string | number>;
 
 /**
@@ -96,6 +99,11 @@ export const SESSION_SETTINGS = {
   max_ast_elements: 2_000_000,
   max_expanded_ast_elements: 2_000_000,
 } as const satisfies Record<string, string | number>;
+
+/** QUERY_TIMEOUT_MS as the engine's max_execution_time, which takes fractions of a second. */
+export function executionLimit(queryTimeoutMs: number): number {
+  return queryTimeoutMs / 1000;
+}
 
 /**
  * Settings for a sharded cluster (SPEC §6, sql/README.md): subqueries (IN,

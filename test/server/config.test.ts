@@ -18,6 +18,9 @@ describe('configuration', () => {
     expect([...parseApiKeys('acme:k1, beta:k2')]).toEqual([['k1', 'acme'], ['k2', 'beta']]);
     expect(() => parseApiKeys('acme')).toThrow(/API_KEYS/);
     expect(() => parseApiKeys('a:k,b:k')).toThrow(/two projects/);
+    // Typos fail loudly rather than leaving no key, or one key made of two.
+    expect(() => parseApiKeys(',')).toThrow(/no project:key/);
+    expect(() => parseApiKeys('p1:k1;p2:k2')).toThrow(/API_KEYS/);
   });
 
   it('refuses a PORT that is not a number', () => {

@@ -13,7 +13,7 @@ import { migrate } from '../../../server/warehouse/migrations.js';
 
 let embedded: EmbeddedWarehouse;
 beforeAll(async () => {
-  embedded = new EmbeddedWarehouse({ dataDir: tempDir(), queryTimeoutMs: 1_000 });
+  embedded = new EmbeddedWarehouse({ dataDir: tempDir(), queryTimeoutMs: 1_500 });
   await migrate(embedded);
 });
 afterAll(() => embedded.close());
@@ -23,6 +23,9 @@ describe('warehouse errors', () => {
     const started = Date.now();
     await expect(embedded.query('SELECT count() FROM numbers(10000000000) WHERE sipHash64(number) % 7 = 11')).rejects.toBeInstanceOf(WarehouseTimeout);
     expect(Date.now() - started).toBeLessThan(10_000);
+    // To the millisecond: the engine takes fractions of a second (it had been rounded up to whole seconds).
+    const { rows } = await embedded.query<{ limit: number }>(`SELECT toFloat64(getSetting('max_execution_time')) AS limit`);
+    expect(rows).toEqual([{ limit: 1.5 }]);
   });
 
   it('reports a ClickHouse server that cannot be reached as unavailable', async () => {
