@@ -70,6 +70,11 @@ program.command('seed')
     const bars = new Map<SeedStep, ReturnType<typeof progressBar>>();
     try {
       await migrate(warehouse);
+      // Seeding twice would write every event, interaction and answer a second time.
+      const { rows: held } = await warehouse.query<{ any: number }>(
+        'SELECT (SELECT count() FROM (SELECT 1 FROM users WHERE project = {project:String} LIMIT 1)) + (SELECT count() FROM (SELECT 1 FROM events WHERE project = {project:String} LIMIT 1)) AS any',
+        { project: o.project });
+      if (held[0]!.any > 0) throw new InvalidArgumentError(`project ${o.project} already holds data: seed another --project, or a fresh DATA_DIR`);
       const started = Date.now();
       await seed(warehouse, {
         project: o.project, users: o.users, events: o.events,

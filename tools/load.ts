@@ -43,7 +43,10 @@ export async function load(warehouse: Warehouse, options: LoadOptions): Promise<
   } catch (error) {
     // The engine numbers the rows it was given; the user knows the file's lines (blank ones included).
     if (error instanceof WarehouseRejectedData && error.row !== undefined) {
-      throw new LoadError(`line ${lines.lineOf(error.row)}: ${error.reason}`, { cause: error });
+      // Chunks before the refused one are on disk: say so, and where to resume, as loading the
+      // whole file again would add their rows a second time.
+      const stored = error.stored ? ` (its first ${error.stored} rows, through line ${lines.lineOf(error.stored)}, were loaded: resume after that line)` : '';
+      throw new LoadError(`line ${lines.lineOf(error.row)}: ${error.reason}${stored}`, { cause: error });
     }
     // A line refused here, on its way in: the driver reports it as its stream's failure.
     throw ownRefusal(error) ?? error;
@@ -73,7 +76,10 @@ export class ProjectLines extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    const first = this.bytesIn === 0;
     this.bytesIn += chunk.length;
+    // A UTF-8 byte order mark (editors on Windows write one) is not part of the first line.
+    if (first && chunk.subarray(0, 3).equals(BOM)) chunk = chunk.subarray(3);
     const data = this.rest.length ? Buffer.concat([this.rest, chunk]) : chunk;
     const last = data.lastIndexOf(10);
     if (last === -1) {
@@ -161,6 +167,7 @@ export class ProjectLines extends Transform {
 }
 
 const NEWLINE = Buffer.from('\n');
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 const isSpace = (byte: number) => byte === 0x20 || byte === 0x09 || byte === 0x0d;
 
 async function loadUsers(users: UserStore, options: LoadOptions): Promise<{ rows: number }> {
@@ -176,9 +183,10 @@ async function loadUsers(users: UserStore, options: LoadOptions): Promise<{ rows
     batch = [];
     options.onProgress?.({ rows, bytes });
   };
-  for await (const text of createInterface({ input: options.input, crlfDelay: Infinity })) {
+  for await (const read of createInterface({ input: options.input, crlfDelay: Infinity })) {
     line++;
-    bytes += Buffer.byteLength(text) + 1;
+    bytes += Buffer.byteLength(read) + 1;
+    const text = line === 1 ? read.replace(/^\uFEFF/, '') : read;
     if (!text.trim()) continue;
     let value: unknown;
     try {

@@ -18,9 +18,13 @@ export class WarehouseTimeout extends WarehouseError {}
 
 /** The engine refused the data of a write (parse error, constraint): the client's fault. */
 export class WarehouseRejectedData extends WarehouseError {
-  constructor(readonly reason: string, readonly row?: number, engineCode?: number, options?: { cause?: unknown }) {
+  /** `stored`: rows of the same write already on disk (earlier INSERTs of a stream sent in chunks), when known. */
+  constructor(readonly reason: string, readonly row?: number, engineCode?: number, options?: { cause?: unknown; stored?: number }) {
     super(rejection(reason, row), engineCode, options);
+    this.stored = options?.stored;
   }
+
+  readonly stored?: number;
 }
 
 /** A refusal as a client reads it: the row (when the engine names it) and the reason. */
@@ -51,12 +55,12 @@ const DATA_CODES = new Set([
  * numbers a refused row within the INSERT it was given: `rowsBefore` is how many rows earlier
  * INSERTs of the same write took (a stream sent in chunks).
  */
-export function classifyEngineError(code: number | undefined, message: string, write: boolean, cause: unknown, rowsBefore = 0): WarehouseError {
+export function classifyEngineError(code: number | undefined, message: string, write: boolean, cause: unknown, rowsBefore?: number): WarehouseError {
   if (code !== undefined && TIMEOUT_CODES.has(code)) return new WarehouseTimeout('query timed out', code, { cause });
   if (code !== undefined && UNAVAILABLE_CODES.has(code)) return new WarehouseUnavailable('warehouse unavailable', code, { cause });
   if (write && code !== undefined && DATA_CODES.has(code)) {
     const { row, reason } = readRejection(message);
-    return new WarehouseRejectedData(reason, row === undefined ? undefined : rowsBefore + row, code, { cause });
+    return new WarehouseRejectedData(reason, row === undefined ? undefined : (rowsBefore ?? 0) + row, code, { cause, stored: rowsBefore });
   }
   return new WarehouseFailure(message, code, { cause });
 }
@@ -74,7 +78,7 @@ function readRejection(message: string): { reason: string; row?: number } {
   const constraint = /Constraint `(\w+)`[^]*?violated at row (\d+)/.exec(message);
   if (constraint) return { reason: `${constraint[1]!.replace(/_/g, ' ')} check failed`, row: Number(constraint[2]) };
   // The embedded engine repeats the prefix when it wraps an error ("…: Code: 117. DB::Exception: …").
-  const firstLine = message.split('\n')[0]!.replace(/(^|: )Code: \d+\. DB::Exception: /g, '$1');
+  const firstLine = message.split('\n')[0]!.replace(/Code: \d+\. DB::Exception: /g, '');
   const row = /\(at row (\d+)\)/.exec(message);
   const reason = firstLine.replace(/:? \(at row \d+\)[^]*$/, '').replace(/\s*\([A-Z_]+\)\s*$/, '').slice(0, 300);
   return row ? { reason, row: Number(row[1]) } : { reason };

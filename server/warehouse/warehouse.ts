@@ -76,6 +76,12 @@ export const INSERT_SETTINGS = {
   input_format_try_infer_dates: 0,
   input_format_try_infer_datetimes: 0,
   input_format_json_infer_incomplete_types_as_strings: 1,
+  // A value of another JSON type is refused, not read as its text ("event": ["e"], "user_id": 5):
+  // bulk loads hand lines to this parser as they are, and must refuse what the HTTP API refuses.
+  input_format_json_read_arrays_as_strings: 0,
+  input_format_json_read_numbers_as_strings: 0,
+  input_format_json_read_objects_as_strings: 0,
+  input_format_json_read_bools_as_strings: 0,
   json_type_escape_dots_in_keys: 1,
   // Synchronous inserts: acknowledged means on disk (and chDB, reading a piped
   // stdin as external data, refuses the asynchronous path outright) — on a

@@ -54,5 +54,10 @@ describe('segments CLI', () => {
     expect(single.status, single.stderr).toBe(0);
     expect(Number(single.stdout)).toBeGreaterThan(0);
     expect(naive.stdout).toBe(single.stdout);
+    // Seeding the same project again would write its events twice: refused, nothing written.
+    const again = segments('seed', '--project', 'p1', '--users', '500', '--events', '20000', '--anchor', '2026-06-15');
+    expect(again.status).not.toBe(0);
+    expect(again.stderr).toContain('project p1 already holds data');
+    expect(segments('count', tree, '--project', 'p1', '--now', '2026-06-15T00:00:00Z').stdout).toBe(single.stdout);
   }, 180_000);
 });
