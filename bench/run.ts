@@ -320,11 +320,11 @@ async function measureHttp(warehouse: Warehouse, n: number): Promise<number> {
   }
 }
 
-/** Steady-state time of fn, as in a server that compiles all day: warmed up, then the median of 5 rounds. */
+/** Steady-state time of fn, as in a server that compiles all day: warmed up, then the median of 15 rounds (a garbage collection lands in one or two of them). */
 function microseconds(fn: () => unknown, iterations = 20): number {
   for (let i = 0; i < iterations; i++) fn();
   const rounds: number[] = [];
-  for (let round = 0; round < 5; round++) {
+  for (let round = 0; round < 15; round++) {
     const started = performance.now();
     for (let i = 0; i < iterations; i++) fn();
     rounds.push(((performance.now() - started) * 1000) / iterations);
