@@ -52,18 +52,26 @@ function optionalBodies(document: OpenApiDocument): OpenApiDocument {
 }
 
 /**
- * A body JSON.parse or the checks after it refused. Inside a condition tree (the `conditions`
- * member of the audience, segment and analytics routes) the error is the compiler's: its pointer
- * relative to the tree, as every other tree error (SPEC §3.6), and a tree nested too deep is
- * `too_complex`. Anywhere else it is bad input (a nested attribute value is one, SPEC §2).
+ * A body JSON.parse or the checks after it refused. Inside the condition tree of a route that
+ * takes one (its body's `conditions`) the error is the compiler's: its pointer relative to the
+ * tree, as every other tree error's (SPEC §3.6), and groups nested too deep are `too_complex`
+ * (a value nested too deep inside a condition is just invalid). Anywhere else it is bad input (a
+ * nested attribute value is one, SPEC §2).
  */
-function bodyError(error: JsonInputError): ApiError | CompileError {
+function bodyError(error: JsonInputError, takesTree: boolean): ApiError | CompileError {
   const { problem } = error;
   if (!problem) return errors.invalidJson('the body is not valid JSON');
-  const tree = /^\/conditions(?=\/|$)/.exec(problem.path);
+  const tree = takesTree ? /^\/conditions(?=\/|$)/.exec(problem.path) : null;
   if (!tree) return errors.invalidRequest(error.message, problem.path);
   const at = { ...problem, path: problem.path.slice(tree[0].length) };
-  return new CompileError(problem.kind === 'too_deep' ? 'too_complex' : 'invalid_conditions', describeJsonProblem(at), at.path);
+  const groups = problem.kind === 'too_deep' && /^(\/conditions\/\d+)*(\/conditions)?$/.test(at.path);
+  return new CompileError(groups ? 'too_complex' : 'invalid_conditions', describeJsonProblem(at), at.path);
+}
+
+/** Whether the route's body has a condition tree (`conditions`: audience, segment, analytics routes). */
+function takesTree(request: FastifyRequest): boolean {
+  const body = request.routeOptions.schema?.body as { properties?: Record<string, unknown> } | undefined;
+  return Boolean(body?.properties && 'conditions' in body.properties);
 }
 
 export async function buildApp({ config, warehouse, logger = false }: AppOptions): Promise<FastifyInstance> {
@@ -81,13 +89,13 @@ export async function buildApp({ config, warehouse, logger = false }: AppOptions
   });
   app.setValidatorCompiler(validatorCompiler);
   // An empty JSON body (many clients send one with POST …/duplicate) is no body, not invalid JSON.
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = (body as string).trim();
     if (text === '') return done(null, undefined);
     try {
       done(null, parseJson(text));
     } catch (error) {
-      done(bodyError(error as JsonInputError), undefined);
+      done(bodyError(error as JsonInputError, takesTree(request)), undefined);
     }
   });
   // Graceful shutdown: requests in flight finish, and their connections close

@@ -46,9 +46,10 @@ export function parseApiKeys(text: string | undefined): Map<string, string> {
     const at = entry.indexOf(':');
     const project = entry.slice(0, at);
     const key = entry.slice(at + 1);
-    // A key holding ':' or a space is a separator typo ("p1:k1;p2:k2"), not a key anyone meant.
-    if (at <= 0 || !key || !PROJECT_ID.test(project) || /[:\s]/.test(key)) {
-      throw new Error(`API_KEYS: expected project:key,project:key with a project of letters, digits, '_' or '-' and a key without ':' or spaces, got ${JSON.stringify(entry)}`);
+    // A key holding ';' is a separator typo ("p1:k1;p2:k2"), and one with a space could never be
+    // sent in a Bearer header: neither is a key anyone meant.
+    if (at <= 0 || !key || !PROJECT_ID.test(project) || /[;\s]/.test(key)) {
+      throw new Error(`API_KEYS: expected project:key,project:key with a project of letters, digits, '_' or '-' and a key without ';' or spaces, got ${JSON.stringify(entry)}`);
     }
     if (keys.has(key)) throw new Error('API_KEYS: the same key is given to two projects');
     keys.set(key, project);

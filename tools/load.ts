@@ -41,20 +41,35 @@ export async function load(warehouse: Warehouse, options: LoadOptions): Promise<
       onProgress: options.onProgress && ((p) => options.onProgress!({ rows: p.rowsSent, bytes: lines.bytesIn })),
     }, body);
   } catch (error) {
+    // Rows written before the failure stay: say how many and where to resume, as loading the
+    // whole file again would add them a second time. The embedded engine takes the stream in
+    // chunks, each its own INSERT, and counts them; a server writes blocks as it reads, uncounted.
+    const stored = warehouse.kind === 'server' ? undefined : storedRows(error);
+    const note = stored === undefined ? ' (rows before it may already be loaded: check before loading the file again)'
+      : stored > 0 ? ` (its first ${stored} rows, through line ${lines.lineOf(stored)}, were loaded: resume after that line)` : '';
     // The engine numbers the rows it was given; the user knows the file's lines (blank ones included).
     if (error instanceof WarehouseRejectedData && error.row !== undefined) {
-      // Chunks before the refused one are on disk: say so, and where to resume, as loading the
-      // whole file again would add their rows a second time.
-      const stored = error.stored ? ` (its first ${error.stored} rows, through line ${lines.lineOf(error.stored)}, were loaded: resume after that line)` : '';
-      throw new LoadError(`line ${lines.lineOf(error.row)}: ${error.reason}${stored}`, { cause: error });
+      throw new LoadError(`line ${lines.lineOf(error.row)}: ${error.reason}${note}`, { cause: error });
     }
     // A line refused here, on its way in: the driver reports it as its stream's failure.
-    throw ownRefusal(error) ?? error;
+    const own = ownRefusal(error);
+    if (own) throw new LoadError(`${own.message}${note}`, { cause: error });
+    throw error;
   }
 }
 
 function ownRefusal(error: unknown): LoadError | undefined {
   for (let e = error; e instanceof Error; e = e.cause) if (e instanceof LoadError) return e;
+  return undefined;
+}
+
+/** Rows the embedded engine had taken, in INSERTs that completed, when the write failed. */
+function storedRows(error: unknown): number | undefined {
+  if (error instanceof WarehouseRejectedData && error.stored !== undefined) return error.stored;
+  for (let e = error; e instanceof Error; e = e.cause) {
+    const sent = (e as { progress?: { rowsSent?: number } }).progress?.rowsSent;
+    if (sent !== undefined) return sent;
+  }
   return undefined;
 }
 

@@ -4,7 +4,7 @@
  * rejected one by one with their line number, never the whole file.
  */
 import { randomUUID } from 'node:crypto';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import { MAX_BATCH, type UserWrite } from '../../model/schemas.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
@@ -33,8 +33,10 @@ export function exactlyTheseUsers(ids: readonly string[]): object {
 }
 
 export const importRoutes: FastifyPluginAsync<{ warehouse: Warehouse; users: UserStore; segments: SegmentStore }> = async (app, { warehouse, users, segments }) => {
-  // Fields are buffered whole by the parser: few of them, as an import needs one part.
-  await app.register(multipart, { limits: { fileSize: BODY_LIMIT, fieldSize: BODY_LIMIT, files: 4, fields: 4, parts: 8 } });
+  // Plain fields are buffered whole by the parser, so they are smaller than files (a CSV sent as a
+  // plain "file" field is limited to FIELD_LIMIT) and there are few of them: a form that sends more
+  // is refused by name (400).
+  await app.register(multipart, { limits: { fileSize: BODY_LIMIT, fieldSize: FIELD_LIMIT, files: 8, fields: 16, parts: 32 } });
   app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, body));
 
   app.post<{ Querystring: ImportQuery }>('/imports', {
@@ -65,9 +67,9 @@ export const importRoutes: FastifyPluginAsync<{ warehouse: Warehouse; users: Use
         },
       },
     },
-  }, async (request) => {
+  }, async (request, reply) => {
     const { identifier, create_segment } = request.query;
-    const text = await csvText(request);
+    const text = await csvText(request, reply);
     let parsed;
     try {
       parsed = readCsv(text, identifier);
@@ -126,46 +128,59 @@ export const importRoutes: FastifyPluginAsync<{ warehouse: Warehouse; users: Use
   });
 };
 
-async function csvText(request: FastifyRequest): Promise<string> {
+const FIELD_LIMIT = 16 * 1024 * 1024;
+const MULTIPART_LIMITS: Record<string, string> = { FST_FILES_LIMIT: 'more than 8 files', FST_FIELDS_LIMIT: 'more than 16 fields', FST_PARTS_LIMIT: 'more than 32 parts' };
+
+async function csvText(request: FastifyRequest, reply: FastifyReply): Promise<string> {
   if (request.isMultipart()) {
+    // The part named "file", whether a file or a plain field (`form.append('file', csvText)`);
+    // failing that, the first file part, whatever its name. Every part is read to the end, even
+    // once the answer is known to be a refusal: a part left unread would stall the upload, and
+    // with it the connection and the server's shutdown.
+    let named: string | undefined;
+    let anyFile: string | undefined;
+    let refusal: ApiError | undefined;
+    let kept = 0;
+    const keep = (text: string) => {
+      kept += Buffer.byteLength(text);
+      if (kept > BODY_LIMIT) refusal ??= errors.payloadTooLarge(BODY_LIMIT);
+      return text;
+    };
     try {
-      // The part named "file", whether a file or a plain field (`form.append('file', csvText)`);
-      // failing that, the first file part, whatever its name. Other file parts (an empty file input
-      // of the same form) are read through and dropped; at most BODY_LIMIT bytes are kept in all.
-      let named: string | undefined;
-      let anyFile: string | undefined;
-      let kept = 0;
-      const keep = (text: string) => {
-        kept += Buffer.byteLength(text);
-        if (kept > BODY_LIMIT) throw errors.payloadTooLarge(BODY_LIMIT);
-        return text;
-      };
       for await (const part of request.parts()) {
         if (part.type === 'file') {
-          const wanted = part.fieldname === 'file' ? named === undefined : named === undefined && anyFile === undefined;
+          const wanted = !refusal && (part.fieldname === 'file' ? named === undefined : named === undefined && anyFile === undefined);
           if (!wanted) {
             for await (const chunk of part.file) void chunk;
             continue;
           }
-          const content = keep((await part.toBuffer()).toString('utf8'));
-          if (part.fieldname === 'file') named = content;
-          else anyFile = content;
+          try {
+            const content = keep((await part.toBuffer()).toString('utf8'));
+            if (part.fieldname === 'file') named = content;
+            else anyFile = content;
+          } catch (error) {
+            if ((error as { code?: string }).code !== 'FST_REQ_FILE_TOO_LARGE') throw error;
+            refusal ??= errors.payloadTooLarge(BODY_LIMIT);
+          }
         } else if (part.fieldname === 'file' && named === undefined && typeof part.value === 'string') {
-          // A field past the size limit arrives cut short, without an error: never import half a file.
-          if (part.valueTruncated) throw errors.payloadTooLarge(BODY_LIMIT);
-          named = keep(part.value);
+          // A field past its limit arrives cut short, without an error: never import half a file.
+          if (part.valueTruncated) refusal ??= new ApiError(413, 'payload_too_large', `a CSV sent as a plain field is limited to ${FIELD_LIMIT} bytes: send it as a file part`);
+          else named = keep(part.value);
         }
       }
-      const text = named ?? anyFile;
-      if (text === undefined) throw errors.invalidRequest('multipart body has no "file" part', '/file');
-      return text;
     } catch (error) {
-      if (error instanceof ApiError) throw error;
-      // A file past fileSize, or more files, fields or parts than the limits allow (413 each).
-      const { code, statusCode } = error as { code?: string; statusCode?: number };
-      if (code === 'FST_REQ_FILE_TOO_LARGE' || statusCode === 413) throw errors.payloadTooLarge(BODY_LIMIT);
+      // The parser stopped reading (a limit, a malformed body): what is left of the upload is not
+      // read, so the connection closes with the answer rather than wait for it.
+      void reply.header('connection', 'close');
+      const code = (error as { code?: string }).code ?? '';
+      if (code === 'FST_REQ_FILE_TOO_LARGE') throw errors.payloadTooLarge(BODY_LIMIT);
+      if (MULTIPART_LIMITS[code]) throw errors.invalidRequest(`the multipart body has ${MULTIPART_LIMITS[code]}`);
       throw errors.invalidRequest(`not a readable multipart body: ${(error as Error).message}`, '/file');
     }
+    if (refusal) throw refusal;
+    const text = named ?? anyFile;
+    if (text === undefined) throw errors.invalidRequest('multipart body has no "file" part', '/file');
+    return text;
   }
   if (typeof request.body !== 'string') throw errors.invalidRequest('send the CSV as text/csv or as multipart "file"');
   return request.body;

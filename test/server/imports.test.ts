@@ -144,14 +144,31 @@ describe('POST /v1/imports', () => {
     expect((await store.read('alpha', ['mp3'])).get('mp3')!.name).toBe('Two');
   });
 
-  it('answers 413 for a plain "file" field past the body limit, rather than importing it cut short', async () => {
-    const boundary = 'XyZ';
-    const payload = `--${boundary}\r\nContent-Disposition: form-data; name="file"\r\n\r\nid,name\n${'x'.repeat(65 * 1024 * 1024)},cut\r\n--${boundary}--\r\n`;
-    const response = await app.inject({
-      method: 'POST', url: '/v1/imports',
-      headers: { authorization: `Bearer ${KEYS.alpha}`, 'content-type': `multipart/form-data; boundary=${boundary}` }, payload,
-    });
+  const multipartPost = (payload: string) => app.inject({
+    method: 'POST', url: '/v1/imports',
+    headers: { authorization: `Bearer ${KEYS.alpha}`, 'content-type': 'multipart/form-data; boundary=XyZ' }, payload,
+  });
+  const filePart = (name: string, content: string) => `--XyZ\r\nContent-Disposition: form-data; name="${name}"; filename="${name}.csv"\r\n\r\n${content}\r\n`;
+  const fieldPart = (name: string, value: string) => `--XyZ\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+
+  it('answers 413 for a plain "file" field past its limit, rather than importing it cut short, and reads the parts after it', async () => {
+    const response = await multipartPost(`${fieldPart('file', `id,name\n${'x'.repeat(17 * 1024 * 1024)},cut`)}${filePart('other', 'id\nz'.repeat(100_000))}--XyZ--\r\n`);
     expect(response.statusCode, response.body.slice(0, 200)).toBe(413);
+    expect(JSON.parse(response.body).error.message).toContain('send it as a file part');
+  });
+
+  it('answers 413 for a file part past the body limit, and reads the parts after it', async () => {
+    const response = await multipartPost(`${filePart('file', `id,name\n${'x'.repeat(65 * 1024 * 1024)},cut`)}${filePart('other', 'id\nz'.repeat(100_000))}--XyZ--\r\n`);
+    expect(response.statusCode, response.body.slice(0, 200)).toBe(413);
+  });
+
+  it('takes a form with a few other fields, and names the limit a form past it breaks (400)', async () => {
+    const fields = Array.from({ length: 5 }, (_, i) => fieldPart(`f${i}`, 'x')).join('');
+    expect((await multipartPost(`${fields}${filePart('file', 'id,name\nmp4,Four')}--XyZ--\r\n`)).statusCode).toBe(200);
+    const many = Array.from({ length: 20 }, (_, i) => fieldPart(`f${i}`, 'x')).join('');
+    const refused = await multipartPost(`${many}${filePart('file', 'id\nmp5')}--XyZ--\r\n`);
+    expect(refused.statusCode).toBe(400);
+    expect(JSON.parse(refused.body).error.message).toContain('more than 16 fields');
   });
 
   it('answers 400 for a multipart body it cannot read', async () => {

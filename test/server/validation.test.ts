@@ -168,6 +168,14 @@ describe('SPEC §4 text that is not text, and absurd nesting', () => {
     const users = await call(app, 'POST', '/v1/users', deep);
     expect(users.status).toBe(400);
     expect(users.body.error.code).toBe('invalid_request');
+    // A member named conditions on a route that takes no tree is no tree; a value nested deep
+    // inside a condition is an invalid value, not a tree too complex.
+    const stray = await call(app, 'POST', '/v1/events', `{"events":[],"conditions":${'['.repeat(300)}${']'.repeat(300)}}`);
+    expect(stray.body.error.code).toBe('invalid_request');
+    const deepValue = `{"conditions":{"op":"and","conditions":[{"type":"attribute","attribute":"name","operator":"is","value":${'['.repeat(300)}${']'.repeat(300)}}]}}`;
+    const value = await call(app, 'POST', '/v1/audience/count', deepValue);
+    expect(value.status).toBe(400);
+    expect(value.body.error).toMatchObject({ code: 'invalid_conditions', path: expect.stringMatching(/^\/conditions\/0\/value/) });
   });
 });
 

@@ -131,6 +131,10 @@ describe('segments load', () => {
     const { rows } = await warehouse.query<{ n: number }>(`SELECT count() AS n FROM events WHERE project = 'big-bad'`);
     expect([Number(stored), Number(through)]).toEqual([rows[0]!.n, rows[0]!.n + 1]);
     expect(rows[0]!.n).toBeGreaterThan(0);
+    // A line refused here rather than by the engine says the same.
+    const own = Readable.from([...Array.from({ length: count }, () => `${good}\n`), '[1,2]\n']);
+    await expect(load(warehouse, { project: 'big-bad-own', kind: 'events', input: own }))
+      .rejects.toThrow(new RegExp(`^line ${count + 1}: not a JSON object \\(its first \\d+ rows, through line \\d+, were loaded: resume after that line\\)$`));
   });
 
   it('runs from the command line, reading standard input, with a summary', () => {
