@@ -20,6 +20,7 @@ import { audienceRoutes } from './routes/audience.js';
 import { Audiences } from './audience/audiences.js';
 import { Cursors } from './audience/cursor.js';
 import { CompileError } from '../compiler/index.js';
+import { MAX_DEPTH } from '../compiler/normalize.js';
 import { conditionTreeSchema } from '../compiler/schema.js';
 import { SegmentStore } from './segments/store.js';
 import { segmentRoutes } from './routes/segments.js';
@@ -64,8 +65,11 @@ function bodyError(error: JsonInputError, takesTree: boolean): ApiError | Compil
   const tree = takesTree ? /^\/conditions(?=\/|$)/.exec(problem.path) : null;
   if (!tree) return errors.invalidRequest(error.message, problem.path);
   const at = { ...problem, path: problem.path.slice(tree[0].length) };
-  const groups = problem.kind === 'too_deep' && /^(\/conditions\/\d+)*(\/conditions)?$/.test(at.path);
-  return new CompileError(groups ? 'too_complex' : 'invalid_conditions', describeJsonProblem(at), at.path);
+  // Too deep with more groups on the way than the limit allows is the tree's fault (whatever the
+  // innermost condition holds); within the limit, it is a value nested too deep.
+  const groups = 1 + (/^(\/conditions\/\d+)*/.exec(at.path)![0].match(/\/conditions\/\d+/g)?.length ?? 0);
+  const tooComplex = problem.kind === 'too_deep' && groups > MAX_DEPTH;
+  return new CompileError(tooComplex ? 'too_complex' : 'invalid_conditions', describeJsonProblem(at), at.path);
 }
 
 /** Whether the route's body has a condition tree (`conditions`: audience, segment, analytics routes). */

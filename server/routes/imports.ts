@@ -140,18 +140,19 @@ async function csvText(request: FastifyRequest, reply: FastifyReply): Promise<st
     let named: string | undefined;
     let anyFile: string | undefined;
     let refusal: ApiError | undefined;
-    let kept = 0;
-    const keep = (text: string) => {
-      kept += Buffer.byteLength(text);
-      if (kept > BODY_LIMIT) refusal ??= errors.payloadTooLarge(BODY_LIMIT);
-      return text;
+    // Every part counts toward the body limit, the ones dropped too.
+    let size = 0;
+    const count = (bytes: number) => {
+      size += bytes;
+      if (size > BODY_LIMIT) refusal ??= errors.payloadTooLarge(BODY_LIMIT);
     };
+    const keep = (text: string) => (count(Buffer.byteLength(text)), text);
     try {
       for await (const part of request.parts()) {
         if (part.type === 'file') {
           const wanted = !refusal && (part.fieldname === 'file' ? named === undefined : named === undefined && anyFile === undefined);
           if (!wanted) {
-            for await (const chunk of part.file) void chunk;
+            for await (const chunk of part.file) count((chunk as Buffer).length);
             continue;
           }
           try {
@@ -166,6 +167,8 @@ async function csvText(request: FastifyRequest, reply: FastifyReply): Promise<st
           // A field past its limit arrives cut short, without an error: never import half a file.
           if (part.valueTruncated) refusal ??= new ApiError(413, 'payload_too_large', `a CSV sent as a plain field is limited to ${FIELD_LIMIT} bytes: send it as a file part`);
           else named = keep(part.value);
+        } else {
+          count(typeof part.value === 'string' ? Buffer.byteLength(part.value) : 0);
         }
       }
     } catch (error) {

@@ -162,6 +162,11 @@ describe('POST /v1/imports', () => {
     expect(response.statusCode, response.body.slice(0, 200)).toBe(413);
   });
 
+  it('counts the parts it drops toward the body limit too', async () => {
+    const response = await multipartPost(`${filePart('file', `id,name\n${'x'.repeat(40 * 1024 * 1024)},big`)}${filePart('other', 'y'.repeat(30 * 1024 * 1024))}--XyZ--\r\n`);
+    expect(response.statusCode, response.body.slice(0, 200)).toBe(413);
+  });
+
   it('takes a form with a few other fields, and names the limit a form past it breaks (400)', async () => {
     const fields = Array.from({ length: 5 }, (_, i) => fieldPart(`f${i}`, 'x')).join('');
     expect((await multipartPost(`${fields}${filePart('file', 'id,name\nmp4,Four')}--XyZ--\r\n`)).statusCode).toBe(200);

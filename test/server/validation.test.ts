@@ -172,6 +172,10 @@ describe('SPEC §4 text that is not text, and absurd nesting', () => {
     // inside a condition is an invalid value, not a tree too complex.
     const stray = await call(app, 'POST', '/v1/events', `{"events":[],"conditions":${'['.repeat(300)}${']'.repeat(300)}}`);
     expect(stray.body.error.code).toBe('invalid_request');
+    // 127 groups with an `in` at the bottom: the nesting runs out on the value, but the groups are the fault.
+    const inLeaf = '{"type":"attribute","attribute":"name","operator":"in","value":["a"]}';
+    const groups = `{"conditions":${'{"op":"and","conditions":['.repeat(127)}${inLeaf}${']}'.repeat(127)}}`;
+    expect((await call(app, 'POST', '/v1/audience/count', groups)).body.error.code).toBe('too_complex');
     const deepValue = `{"conditions":{"op":"and","conditions":[{"type":"attribute","attribute":"name","operator":"is","value":${'['.repeat(300)}${']'.repeat(300)}}]}}`;
     const value = await call(app, 'POST', '/v1/audience/count', deepValue);
     expect(value.status).toBe(400);
