@@ -132,59 +132,61 @@ const FIELD_LIMIT = 16 * 1024 * 1024;
 const MULTIPART_LIMITS: Record<string, string> = { FST_FILES_LIMIT: 'more than 8 files', FST_FIELDS_LIMIT: 'more than 16 fields', FST_PARTS_LIMIT: 'more than 32 parts' };
 
 async function csvText(request: FastifyRequest, reply: FastifyReply): Promise<string> {
-  if (request.isMultipart()) {
-    // The part named "file", whether a file or a plain field (`form.append('file', csvText)`);
-    // failing that, the first file part, whatever its name. Every part is read to the end, even
-    // once the answer is known to be a refusal: a part left unread would stall the upload, and
-    // with it the connection and the server's shutdown.
-    let named: string | undefined;
-    let anyFile: string | undefined;
-    let refusal: ApiError | undefined;
-    // Every part counts toward the body limit, the ones dropped too.
-    let size = 0;
-    const count = (bytes: number) => {
-      size += bytes;
-      if (size > BODY_LIMIT) refusal ??= errors.payloadTooLarge(BODY_LIMIT);
-    };
-    const keep = (text: string) => (count(Buffer.byteLength(text)), text);
-    try {
-      for await (const part of request.parts()) {
-        if (part.type === 'file') {
-          const wanted = !refusal && (part.fieldname === 'file' ? named === undefined : named === undefined && anyFile === undefined);
-          if (!wanted) {
-            for await (const chunk of part.file) count((chunk as Buffer).length);
-            continue;
-          }
-          try {
-            const content = keep((await part.toBuffer()).toString('utf8'));
-            if (part.fieldname === 'file') named = content;
-            else anyFile = content;
-          } catch (error) {
-            if ((error as { code?: string }).code !== 'FST_REQ_FILE_TOO_LARGE') throw error;
-            refusal ??= errors.payloadTooLarge(BODY_LIMIT);
-          }
-        } else if (part.fieldname === 'file' && named === undefined && typeof part.value === 'string') {
-          // A field past its limit arrives cut short, without an error: never import half a file.
-          if (part.valueTruncated) refusal ??= new ApiError(413, 'payload_too_large', `a CSV sent as a plain field is limited to ${FIELD_LIMIT} bytes: send it as a file part`);
-          else named = keep(part.value);
-        } else {
-          count(typeof part.value === 'string' ? Buffer.byteLength(part.value) : 0);
-        }
-      }
-    } catch (error) {
-      // The parser stopped reading (a limit, a malformed body): what is left of the upload is not
-      // read, so the connection closes with the answer rather than wait for it.
-      void reply.header('connection', 'close');
-      const code = (error as { code?: string }).code ?? '';
-      if (code === 'FST_REQ_FILE_TOO_LARGE') throw errors.payloadTooLarge(BODY_LIMIT);
-      if (MULTIPART_LIMITS[code]) throw errors.invalidRequest(`the multipart body has ${MULTIPART_LIMITS[code]}`);
-      throw errors.invalidRequest(`not a readable multipart body: ${(error as Error).message}`, '/file');
-    }
-    if (refusal) throw refusal;
-    const text = named ?? anyFile;
-    if (text === undefined) throw errors.invalidRequest('multipart body has no "file" part', '/file');
-    return text;
-  }
+  if (request.isMultipart()) return multipartCsv(request, reply);
   if (typeof request.body !== 'string') throw errors.invalidRequest('send the CSV as text/csv or as multipart "file"');
   return request.body;
+}
+
+async function multipartCsv(request: FastifyRequest, reply: FastifyReply): Promise<string> {
+  // The part named "file", whether a file or a plain field (`form.append('file', csvText)`);
+  // failing that, the first file part, whatever its name. Every part is read to the end, even
+  // once the answer is known to be a refusal: a part left unread would stall the upload, and
+  // with it the connection and the server's shutdown.
+  let named: string | undefined;
+  let anyFile: string | undefined;
+  let refusal: ApiError | undefined;
+  // Every part counts toward the body limit, the ones dropped too.
+  let size = 0;
+  const count = (bytes: number) => {
+    size += bytes;
+    if (size > BODY_LIMIT) refusal ??= errors.payloadTooLarge(BODY_LIMIT);
+  };
+  const keep = (text: string) => (count(Buffer.byteLength(text)), text);
+  try {
+    for await (const part of request.parts()) {
+      if (part.type === 'file') {
+        const wanted = !refusal && (part.fieldname === 'file' ? named === undefined : named === undefined && anyFile === undefined);
+        if (!wanted) {
+          for await (const chunk of part.file) count((chunk as Buffer).length);
+          continue;
+        }
+        try {
+          const content = keep((await part.toBuffer()).toString('utf8'));
+          if (part.fieldname === 'file') named = content;
+          else anyFile = content;
+        } catch (error) {
+          if ((error as { code?: string }).code !== 'FST_REQ_FILE_TOO_LARGE') throw error;
+          refusal ??= errors.payloadTooLarge(BODY_LIMIT);
+        }
+      } else if (part.fieldname === 'file' && named === undefined && typeof part.value === 'string') {
+        // A field past its limit arrives cut short, without an error: never import half a file.
+        if (part.valueTruncated) refusal ??= new ApiError(413, 'payload_too_large', `a CSV sent as a plain field is limited to ${FIELD_LIMIT} bytes: send it as a file part`);
+        else named = keep(part.value);
+      } else {
+        count(typeof part.value === 'string' ? Buffer.byteLength(part.value) : 0);
+      }
+    }
+  } catch (error) {
+    // The parser stopped reading (a limit, a malformed body): what is left of the upload is not
+    // read, so the connection closes with the answer rather than wait for it.
+    void reply.header('connection', 'close');
+    const code = (error as { code?: string }).code ?? '';
+    if (code === 'FST_REQ_FILE_TOO_LARGE') throw errors.payloadTooLarge(BODY_LIMIT);
+    if (MULTIPART_LIMITS[code]) throw errors.invalidRequest(`the multipart body has ${MULTIPART_LIMITS[code]}`);
+    throw errors.invalidRequest(`not a readable multipart body: ${(error as Error).message}`, '/file');
+  }
+  if (refusal) throw refusal;
+  const text = named ?? anyFile;
+  if (text === undefined) throw errors.invalidRequest('multipart body has no "file" part', '/file');
+  return text;
 }
