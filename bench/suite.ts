@@ -90,6 +90,24 @@ export function batchFloor(): string {
   );
 }
 
+/**
+ * 1000 behavioural conditions of six kinds under one AND — where-filtered counts, averages, latest
+ * answers, not_seen, contains, first times — the largest tree the limits allow, as a dashboard's
+ * generated segment could be. The bench times the engine planning it (EXPLAIN): long AND chains
+ * plan in quadratic time unless written as disjunctions, and this caught it (50 s for answers).
+ */
+export function behaviouralThousand(): object {
+  const kinds = [
+    (i: number) => ev('api', `e${i}`, { where: [{ property: 'p', operator: 'eq', value: i }], operator: 'gte', value: 2 }),
+    (i: number) => ev('api', `e${i}`, { measure: { avg: 'n' }, operator: 'gt', value: i }),
+    (i: number) => ({ type: 'answer', experience: 'nps_q1', step: `s${i}`, operator: 'gte', value: i }),
+    (i: number) => ({ type: 'experience', experience: `x${i}`, interaction: 'not_seen' }),
+    (i: number) => attr(`k${i}`, 'contains', String(i)),
+    (i: number) => ev('jimo', 'page_view', { measure: 'first_time', operator: 'in_last', value: days(i + 1) }),
+  ];
+  return { op: 'and', conditions: Array.from({ length: 1000 }, (_, i) => kinds[i % kinds.length]!(i)) };
+}
+
 /** Saved segments the suite nests (by name; the bench saves them and rewrites the references to their ids). */
 export const NESTED: Record<string, object> = {
   'pro buyers': { op: 'and', conditions: [attr('plan', 'is', 'pro'), ev('api', 'purchase')] },
