@@ -65,6 +65,20 @@ export function classifyEngineError(code: number | undefined, message: string, w
   return new WarehouseFailure(message, code, { cause });
 }
 
+/** The tables' CHECK constraints (sql/migrations), as the rule of SPEC §2 a refused row broke. */
+const CONSTRAINTS: Record<string, string> = {
+  id_length: 'id must be 1 to 256 characters',
+  user_id_length: 'user_id must be 1 to 256 characters',
+  source_known: 'source must be jimo, segmentio, posthog or api',
+  event_named: 'event must be 1 to 256 characters',
+  experience_named: 'experience must be 1 to 256 characters',
+  step_named: 'step must be 1 to 256 characters',
+  interaction_known: 'interaction must be seen, completed or dismissed',
+  value_typed: 'value must be a string, a number or an array of strings',
+  timestamp_given: 'timestamp is required',
+  properties_flat: 'properties must map keys of 1 to 128 characters to a string, a finite number, a boolean, an array of strings or null',
+};
+
 /**
  * The part of an engine's data error a client can act on: which constraint or
  * which row, without table UUIDs, stack traces or SQL.
@@ -76,7 +90,7 @@ export function describeRejection(message: string): string {
 
 function readRejection(message: string): { reason: string; row?: number } {
   const constraint = /Constraint `(\w+)`[^]*?violated at row (\d+)/.exec(message);
-  if (constraint) return { reason: `${constraint[1]!.replace(/_/g, ' ')} check failed`, row: Number(constraint[2]) };
+  if (constraint) return { reason: CONSTRAINTS[constraint[1]!] ?? `${constraint[1]!.replace(/_/g, ' ')} check failed`, row: Number(constraint[2]) };
   // The embedded engine repeats the prefix when it wraps an error ("…: Code: 117. DB::Exception: …").
   const firstLine = message.split('\n')[0]!.replace(/Code: \d+\. DB::Exception: /g, '');
   const row = /\(at row (\d+)\)/.exec(message);

@@ -47,6 +47,20 @@ describe('segments load', () => {
     ]);
   });
 
+  it('takes keys of exactly 128 characters however they are stored, and lists whose strings read "null"', async () => {
+    const keys = ['k'.repeat(128), 'é'.repeat(128), '.'.repeat(128), `${'%'.repeat(64)}${'.'.repeat(64)}`];
+    const { rows } = await load(warehouse, {
+      project: 'lp-keys', kind: 'events',
+      input: lines(
+        { user_id: 'u1', source: 'api', event: 'e', timestamp: '2026-03-01T10:00:00Z', properties: Object.fromEntries(keys.map((k, i) => [k, i])) },
+        { user_id: 'u2', source: 'api', event: 'e', timestamp: '2026-03-01T10:00:00Z', properties: { tags: ['null', 'say "null"', '[null]'], gone: null } },
+      ),
+    });
+    expect(rows).toBe(2);
+    const stored = await warehouse.query<{ n: number }>(`SELECT length(JSONAllPaths(properties)) AS n FROM events WHERE project = 'lp-keys' ORDER BY user_id`);
+    expect(stored.rows.map((r) => Number(r.n))).toEqual([4, 1]);
+  });
+
   it('keeps integers as written, and they compare as the doubles they round to (SPEC §3.2 rule 6)', async () => {
     await load(warehouse, { project: 'lb', kind: 'users', input: lines({ id: 'big' }) });
     await load(warehouse, { project: 'lb', kind: 'events', input: lines('{"user_id":"big","source":"api","event":"e","timestamp":"2026-03-01T00:00:00Z","properties":{"n":9007199254740993}}') });
@@ -93,9 +107,15 @@ describe('segments load', () => {
   });
 
   const bad: Array<[string, object | string, RegExp]> = [
-    ['an unknown source', { user_id: 'u', source: 'mixpanel', event: 'e', timestamp: '2026-01-01T00:00:00Z' }, /source known/],
-    ['a nested property', { user_id: 'u', source: 'api', event: 'e', timestamp: '2026-01-01T00:00:00Z', properties: { a: { b: 1 } } }, /properties flat/],
-    ['a missing timestamp', { user_id: 'u', source: 'api', event: 'e' }, /timestamp given/],
+    ['an unknown source', { user_id: 'u', source: 'mixpanel', event: 'e', timestamp: '2026-01-01T00:00:00Z' }, /source must be jimo, segmentio, posthog or api/],
+    ['a nested property', { user_id: 'u', source: 'api', event: 'e', timestamp: '2026-01-01T00:00:00Z', properties: { a: { b: 1 } } }, /properties must map keys/],
+    // SPEC §2: keys of 1 to 128 characters, lists of strings — as POST /v1/events refuses them.
+    ['an empty property key', { user_id: 'u', source: 'api', event: 'e', timestamp: '2026-01-01T00:00:00Z', properties: { '': 1 } }, /^line 2: properties must map keys/],
+    ['a property key of 129 characters', { user_id: 'u', source: 'api', event: 'e', timestamp: '2026-01-01T00:00:00Z', properties: { ['k'.repeat(129)]: 1 } }, /^line 2: properties must map keys/],
+    ['a property key of 129 characters, dots counted once', { user_id: 'u', source: 'api', event: 'e', timestamp: '2026-01-01T00:00:00Z', properties: { ['.'.repeat(129)]: 1 } }, /^line 2: properties must map keys/],
+    ['a null in a list', { user_id: 'u', source: 'api', event: 'e', timestamp: '2026-01-01T00:00:00Z', properties: { tags: ['a', 'null', null] } }, /^line 2: properties must map keys/],
+    ['a list of numbers', { user_id: 'u', source: 'api', event: 'e', timestamp: '2026-01-01T00:00:00Z', properties: { tags: [1, 2] } }, /^line 2: properties must map keys/],
+    ['a missing timestamp', { user_id: 'u', source: 'api', event: 'e' }, /^line 2: timestamp is required/],
     ['an unknown field', { user_id: 'u', source: 'api', event: 'e', timestamp: '2026-01-01T00:00:00Z', extra: 1 }, /extra/i],
     ['a project of its own', { project: 'other', user_id: 'u', source: 'api', event: 'e', timestamp: '2026-01-01T00:00:00Z' }, /project/],
     ['a line that is not an object', '[1,2]', /^line 2: not a JSON object$/],
@@ -116,7 +136,7 @@ describe('segments load', () => {
   it('names the line of the file a refused row came from, blank lines counted', async () => {
     const good = JSON.stringify({ user_id: 'u', source: 'api', event: 'ok', timestamp: '2026-01-01T00:00:00Z' });
     const input = Readable.from([`${good}\n\n${good}\n   \n\n${JSON.stringify({ user_id: 'u', source: 'mixpanel', event: 'e', timestamp: '2026-01-01T00:00:00Z' })}\n`]);
-    await expect(load(warehouse, { project: 'bad', kind: 'events', input })).rejects.toThrow(/^line 6: source known check failed$/);
+    await expect(load(warehouse, { project: 'bad', kind: 'events', input })).rejects.toThrow(/^line 6: source must be jimo, segmentio, posthog or api$/);
   });
 
   it('names the right line past the first ~8 MiB, which the embedded engine takes as a separate INSERT', async () => {
@@ -126,7 +146,7 @@ describe('segments load', () => {
     const input = Readable.from(['\n', ...Array.from({ length: count }, () => `${good}\n`), `${bad}\n`]);
     const error = await load(warehouse, { project: 'big-bad', kind: 'events', input }).catch((e: Error) => e);
     // The chunks before the refused one are on disk: the message says how many rows, through which line.
-    const [, stored, through] = /^line \d+: source known check failed \(its first (\d+) rows, through line (\d+), were loaded: resume after that line\)$/.exec((error as Error).message) ?? [];
+    const [, stored, through] = /^line \d+: source must be jimo, segmentio, posthog or api \(its first (\d+) rows, through line (\d+), were loaded: resume after that line\)$/.exec((error as Error).message) ?? [];
     expect((error as Error).message).toMatch(new RegExp(`^line ${count + 2}: `));
     const { rows } = await warehouse.query<{ n: number }>(`SELECT count() AS n FROM events WHERE project = 'big-bad'`);
     expect([Number(stored), Number(through)]).toEqual([rows[0]!.n, rows[0]!.n + 1]);

@@ -39,7 +39,7 @@ describe('warehouse errors', () => {
     const error = await embedded.insert({ table: 'events', format: 'JSONEachRow' },
       Buffer.from('{"project":"p","user_id":"","source":"api","event":"e","timestamp":"2026-01-01 00:00:00"}\n')).catch((e) => e);
     expect(error).toBeInstanceOf(WarehouseRejectedData);
-    expect(error.message).toBe('row 1: user id length check failed');
+    expect(error.message).toBe('row 1: user_id must be 1 to 256 characters');
   });
 
   it('sorts a ClickHouse server\'s errors by their code before their words', () => {
@@ -61,11 +61,13 @@ describe('warehouse errors', () => {
     expect(toApiError(new WarehouseUnavailable(secret)).status).toBe(503);
     expect(toApiError(new WarehouseTimeout(secret)).status).toBe(504);
     expect(toApiError(new WarehouseFailure(secret))).toMatchObject({ status: 500, message: 'internal error' });
-    expect(toApiError(new WarehouseRejectedData('source known check failed', 3)).status).toBe(400);
+    expect(toApiError(new WarehouseRejectedData('source must be jimo, segmentio, posthog or api', 3)).status).toBe(400);
   });
 
   it('keeps table ids and stack traces out of rejection messages', () => {
-    expect(describeRejection('Code: 469. DB::Exception: Constraint `properties_flat` for table default.e (17643a07-0df6) is violated at row 12. Expression: (NOT ...')).toBe('row 12: properties flat check failed');
+    expect(describeRejection('Code: 469. DB::Exception: Constraint `properties_flat` for table default.e (17643a07-0df6) is violated at row 12. Expression: (NOT ...')).toMatch(/^row 12: properties must map keys of 1 to 128 characters/);
+    // A constraint without words of its own keeps its name.
+    expect(describeRejection('Code: 469. DB::Exception: Constraint `some_rule` for table default.e (17643a07-0df6) is violated at row 3. Expression: (NOT ...')).toBe('row 3: some rule check failed');
     expect(describeRejection('Code: 117. DB::Exception: Unknown field found while parsing JSONEachRow format: zzz: (at row 4)\n: While executing ParallelParsingBlockInputFormat. (INCORRECT_DATA)'))
       .toBe('row 4: Unknown field found while parsing JSONEachRow format: zzz');
   });
