@@ -50,6 +50,9 @@ export function parseTimestamp(text: string): number | undefined {
   return epoch >= FIRST_INSTANT && epoch <= LAST_INSTANT ? epoch : undefined;
 }
 
+/** What an ingested timestamp must be, as every input path says it. */
+export const TIMESTAMP_RULE = 'must be an ISO 8601 timestamp with Z or an offset (or a YYYY-MM-DD date)';
+
 export function isTimestamp(text: string): boolean {
   return parseTimestamp(text) !== undefined;
 }

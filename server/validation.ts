@@ -6,7 +6,7 @@
  */
 import { Ajv, type ErrorObject, type Options } from 'ajv';
 import type { FastifySchemaCompiler } from 'fastify';
-import { isTimestamp } from '../model/time.js';
+import { isTimestamp, TIMESTAMP_RULE } from '../model/time.js';
 import { pointerSegment } from '../model/json.js';
 import { errors, type ApiError } from './errors.js';
 import { CONDITION_TREE_ID } from '../compiler/schema.js';
@@ -63,7 +63,7 @@ export function validationError(list: readonly ErrorObject[], context: string | 
       break;
     }
     case 'format':
-      message = 'must be an ISO 8601 timestamp with Z or an offset (or a YYYY-MM-DD date)';
+      message = TIMESTAMP_RULE;
       break;
     case 'enum':
       message = `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;

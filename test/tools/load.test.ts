@@ -7,6 +7,7 @@ import { compileAudience } from '../../compiler/index.js';
 import type { Warehouse } from '../../server/warehouse/warehouse.js';
 import { UserStore } from '../../server/ingest/users.js';
 import { openTestWarehouse, tempDir } from '../support/warehouse.js';
+import { fromWarehouseTime, parseTimestamp } from '../../model/time.js';
 
 let warehouse: Warehouse;
 let dispose: () => Promise<void>;
@@ -78,6 +79,59 @@ describe('segments load', () => {
     await load(warehouse, { project: 'lp', kind: 'answers', input: lines({ user_id: 'u1', experience: 'nps', step: 's', value: 10, timestamp: '2026-03-01T00:00:00Z' }) });
     const { rows } = await warehouse.query<{ n: number }>(`SELECT (SELECT count() FROM interactions WHERE project = 'lp') + (SELECT count() FROM answers WHERE project = 'lp') AS n`);
     expect(Number(rows[0]!.n)).toBe(2);
+  });
+
+  it('stores every timestamp form the API accepts as the instant the API reads', async () => {
+    const forms = ['2026-03-01', '2026-03-01T10:00Z', '2026-03-01T10:00:00Z', '2026-03-01T10:00:00.5Z', '2026-03-01T10:00:00.123456789Z',
+      '2026-03-01 10:00:00Z', '2026-03-01T10:00:00+01:00', '2026-03-01T10:00:00+0100', '2026-03-01T10:00:00+01', '2026-03-01T10:00:00-18:00',
+      '2026-03-01T10:00:00+05:30', '2026-03-01T00:30:00+01:00', '0001-01-01T00:00:00Z', '9999-12-31T23:59:59.999Z', '2024-02-29T12:00:00.000Z',
+      '1969-12-31T23:59:59.999Z', '2026-03-01T10:00:00.000+00:00'];
+    await load(warehouse, { project: 'lp-forms', kind: 'events', input: lines(...forms.map((timestamp, i) => ({ user_id: `u${i}`, source: 'api', event: 'e', timestamp }))) });
+    const { rows } = await warehouse.query<{ user_id: string; t: string }>(`SELECT user_id, toString(timestamp) AS t FROM events WHERE project = 'lp-forms'`);
+    const stored = new Map(rows.map((r) => [r.user_id, fromWarehouseTime(r.t)]));
+    expect(forms.map((_, i) => stored.get(`u${i}`))).toEqual(forms.map((f) => new Date(parseTimestamp(f)!).toISOString()));
+  });
+
+  // The engine's best-effort parser took all of these (a zone-less time as UTC, a number as milliseconds).
+  const timestamps: Array<[string, unknown]> = [
+    ['a time without a zone', '2026-03-01T10:00:00'], ['a US date', '01/11/2026'], ['epoch milliseconds', 1772359200000],
+    ['null', null], ['a day that does not exist', '2026-02-30T00:00:00Z'], ['an offset beyond ±18:00', '2026-03-01T10:00:00+25:00'],
+    ['year 0', '0000-06-01T00:00:00.000Z'], ['words', 'yesterday'], ['a canonical shape with a bad hour', '2026-03-01T24:00:00.000Z'],
+  ];
+  for (const [name, timestamp] of timestamps) {
+    it(`refuses ${name} as a timestamp, as the API does`, async () => {
+      const good = { user_id: 'u', source: 'api', event: 'ok', timestamp: '2026-01-01T00:00:00Z' };
+      await expect(load(warehouse, { project: 'bad-ts', kind: 'events', input: lines(good, { ...good, timestamp }) }))
+        .rejects.toThrow(/^line 2: \/timestamp must be an ISO 8601 timestamp with Z or an offset \(or a YYYY-MM-DD date\)/);
+    });
+  }
+
+  it('finds the timestamp however the line is written: beside a property named so, or with an escaped key', async () => {
+    const refused = [
+      '{"user_id":"u","source":"api","event":"e","timestamp":"2026-01-01T00:00:00","properties":{"timestamp":"2026-01-01T00:00:00Z"}}',
+      '{"user_id":"u","source":"api","event":"e","properties":{"timestamp":"2026-01-01T00:00:00Z"},"timestamp":"2026-01-01T00:00:00"}',
+      '{"user_id":"u","source":"api","event":"e","timest\\u0061mp":"2026-01-01T00:00:00"}',
+      '{"user_id":"u","source":"api","event":"e","timest\\u0061mp":"2026-01-01T00:00:00","properties":{"timestamp":"2026-01-01T00:00:00Z"}}',
+      '{"user_id":"u","source":"api","event":"e","timestamp" : "2026-01-01T00:00:00"}',
+    ];
+    for (const line of refused) {
+      await expect(load(warehouse, { project: 'bad-ts', kind: 'events', input: lines(line) })).rejects.toThrow(/^line 1: \/timestamp must be/);
+    }
+    const { rows } = await load(warehouse, {
+      project: 'lp-ts-prop', kind: 'events',
+      input: lines('{"user_id":"u","source":"api","event":"e","timestamp":"2026-01-01T00:00:00Z","properties":{"timestamp":"soon"}}', '{"user_id":"u","source":"api","event":"timestamp","timestamp" : "2026-01-01T00:00:00+01:00"}'),
+    });
+    expect(rows).toBe(2);
+    // A timestamp only inside the properties is a missing one.
+    await expect(load(warehouse, { project: 'bad-ts', kind: 'events', input: lines('{"user_id":"u","source":"api","event":"e","properties":{"timestamp":"2026-01-01T00:00:00Z"}}') }))
+      .rejects.toThrow(/^line 1: timestamp is required/);
+  });
+
+  it('checks the timestamps of interactions and answers alike', async () => {
+    await expect(load(warehouse, { project: 'bad-ts', kind: 'interactions', input: lines({ user_id: 'u', experience: 't', interaction: 'seen', timestamp: '2026-03-01 10:00' }) }))
+      .rejects.toThrow(/^line 1: \/timestamp must be/);
+    await expect(load(warehouse, { project: 'bad-ts', kind: 'answers', input: lines({ user_id: 'u', experience: 't', step: 's', value: 1, timestamp: 1772359200 }) }))
+      .rejects.toThrow(/^line 1: \/timestamp must be/);
   });
 
   it('loads users through the upsert merge', async () => {
