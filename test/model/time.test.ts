@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fromWarehouseTime, parseTimestamp, toWarehouseTime } from '../../model/time.js';
+import { FIRST_INSTANT, LAST_INSTANT, fromWarehouseTime, isCanonicalTimestamp, isTimestamp, parseTimestamp, toWarehouseTime } from '../../model/time.js';
 
 describe('SPEC §2 timestamps', () => {
   it('reads UTC and offset timestamps to the millisecond', () => {
@@ -33,5 +34,23 @@ describe('SPEC §2 timestamps', () => {
     expect(toWarehouseTime(Date.UTC(2026, 5, 15, 12, 0, 0, 123))).toBe('2026-06-15 12:00:00.123');
     expect(fromWarehouseTime('2026-06-15 12:00:00.123')).toBe('2026-06-15T12:00:00.123Z');
     expect(fromWarehouseTime('2026-06-15 12:00:00')).toBe('2026-06-15T12:00:00.000Z');
+  });
+
+  // The bulk loader's fast path: a subset of what the API accepts, and all of its usual form.
+  it('checks the usual form on its bytes exactly as the full check does', () => {
+    const bytes = (text: string) => Buffer.from(text, 'latin1');
+    const digit = fc.integer({ min: 0, max: 9 }).map(String);
+    const shaped = fc.tuple(fc.array(digit, { minLength: 14, maxLength: 14 }), fc.boolean(), fc.array(digit, { minLength: 3, maxLength: 3 }))
+      .map(([d, ms, f]) => `${d.slice(0, 4).join('')}-${d.slice(4, 6).join('')}-${d.slice(6, 8).join('')}T${d.slice(8, 10).join('')}:${d.slice(10, 12).join('')}:${d.slice(12).join('')}${ms ? `.${f.join('')}` : ''}Z`);
+    const valid = fc.date({ min: new Date(FIRST_INSTANT), max: new Date(LAST_INSTANT), noInvalidDate: true }).map((d) => d.toISOString());
+    fc.assert(fc.property(fc.oneof(shaped, valid, fc.string({ maxLength: 26 })), (text) => {
+      const fast = isCanonicalTimestamp(bytes(text), 0, text.length);
+      if (fast) expect(isTimestamp(text), text).toBe(true);
+      if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/.test(text)) expect(fast, text).toBe(isTimestamp(text));
+    }), { numRuns: 20_000 });
+    for (const text of ['2024-02-29T00:00:00.000Z', '0001-01-01T00:00:00Z', '9999-12-31T23:59:59.999Z']) expect(isCanonicalTimestamp(bytes(text), 0, text.length), text).toBe(true);
+    for (const text of ['2025-02-29T00:00:00.000Z', '1900-02-29T00:00:00Z', '0000-01-01T00:00:00Z', '2026-01-01T24:00:00Z', '2026-01-01T10:00:00', '2026-01-01T10:00:00.00Z']) {
+      expect(isCanonicalTimestamp(bytes(text), 0, text.length), text).toBe(false);
+    }
   });
 });
