@@ -11,7 +11,7 @@
  */
 import { createInterface } from 'node:readline';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
-import { mayHoldSurrogates, parseJson } from '../model/json.js';
+import { mayHoldSurrogates, parseJson, pointerSegment } from '../model/json.js';
 import { encodeKeys } from '../model/keys.js';
 import { isCanonicalTimestamp, isTimestamp, TIMESTAMP_RULE } from '../model/time.js';
 import { MAX_BATCH, user as userSchema, type UserWrite } from '../model/schemas.js';
@@ -189,8 +189,10 @@ export class ProjectLines extends Transform {
       }
     }
     const row = this.parse(line);
-    if (row.timestamp !== undefined && !(typeof row.timestamp === 'string' && isTimestamp(row.timestamp))) {
-      throw new LoadError(`line ${this.line}: /timestamp ${TIMESTAMP_RULE}`);
+    for (const [key, value] of Object.entries(row)) {
+      if (key.toLowerCase() === 'timestamp' && !(typeof value === 'string' && isTimestamp(value))) {
+        throw new LoadError(`line ${this.line}: /${pointerSegment(key)} ${TIMESTAMP_RULE}`);
+      }
     }
   }
 
@@ -212,20 +214,24 @@ export class ProjectLines extends Transform {
 }
 
 /**
- * Where `"timestamp"` starts when the line holds it exactly once, else -1: also when a letter is
- * written as an escape (`\u0061`), which could spell the key another way. A loop over the bytes:
- * Buffer.indexOf costs ~130 ns a call.
+ * Where `"timestamp"` starts when the line holds a key of that name exactly once, written in
+ * lowercase; else -1. The engine matches a field's name regardless of ASCII case ("TimeStamp"
+ * fills the timestamp column), so every casing counts, and one not in lowercase is left to the
+ * full check; so is a line with a letter written as an escape (`\u0061`), which could spell the
+ * name another way. A loop over the bytes, ~2 ns each: Buffer.indexOf costs ~130 ns a call.
  */
 function onlyTimestampKey(line: Buffer): number {
   let found = -1;
   const last = line.length - TIMESTAMP_KEY.length;
-  for (let i = 0; i <= last; i++) {
-    if (line[i] === 0x5c /* \ */ && line[i + 1] === 0x75 /* u */ && line[i + 2] === 0x30 && line[i + 3] === 0x30 && (line[i + 4] === 0x36 || line[i + 4] === 0x37)) return -1;
-    if (line[i] !== 0x22 || line[i + 1] !== 0x74 /* t */) continue;
-    let k = 2;
-    while (k < TIMESTAMP_KEY.length && line[i + k] === TIMESTAMP_KEY[k]) k++;
-    if (k < TIMESTAMP_KEY.length) continue;
-    if (found !== -1) return -1;
+  for (let i = 0, n = line.length; i < n; i++) {
+    const byte = line[i]!;
+    if (byte !== 0x22 && byte !== 0x5c) continue;
+    if (byte === 0x5c /* \ */ && line[i + 1] === 0x75 /* u */ && line[i + 2] === 0x30 && line[i + 3] === 0x30 && (line[i + 4] === 0x36 || line[i + 4] === 0x37)) return -1;
+    if (byte !== 0x22 || i > last || (line[i + 1]! | 0x20) !== 0x74 /* t */) continue;
+    let k = 1;
+    while (k < TIMESTAMP_KEY.length - 1 && (line[i + k]! | 0x20) === TIMESTAMP_KEY[k]) k++;
+    if (k < TIMESTAMP_KEY.length - 1 || line[i + k] !== 0x22) continue;
+    if (found !== -1 || line.compare(TIMESTAMP_KEY, 0, TIMESTAMP_KEY.length, i, i + TIMESTAMP_KEY.length) !== 0) return -1;
     found = i;
   }
   return found;

@@ -113,9 +113,14 @@ describe('segments load', () => {
       '{"user_id":"u","source":"api","event":"e","timest\\u0061mp":"2026-01-01T00:00:00"}',
       '{"user_id":"u","source":"api","event":"e","timest\\u0061mp":"2026-01-01T00:00:00","properties":{"timestamp":"2026-01-01T00:00:00Z"}}',
       '{"user_id":"u","source":"api","event":"e","timestamp" : "2026-01-01T00:00:00"}',
+      // The engine fills the column from a field named in any case.
+      '{"user_id":"u","source":"api","event":"e","TimeStamp":"01/11/2026"}',
+      '{"user_id":"u","source":"api","event":"e","properties":{"timestamp":"2026-01-01T00:00:00Z"},"TIMESTAMP":"2026-01-01T00:00:00"}',
+      // An escape in the line's last bytes.
+      '{"user_id":"u","source":"api","event":"e","properties":{"timestamp":"2026-01-01T00:00:00Z"},"timestam\\u0070":5}',
     ];
     for (const line of refused) {
-      await expect(load(warehouse, { project: 'bad-ts', kind: 'events', input: lines(line) })).rejects.toThrow(/^line 1: \/timestamp must be/);
+      await expect(load(warehouse, { project: 'bad-ts', kind: 'events', input: lines(line) }), line).rejects.toThrow(/^line 1: \/timestamp must be/i);
     }
     const { rows } = await load(warehouse, {
       project: 'lp-ts-prop', kind: 'events',
@@ -132,6 +137,8 @@ describe('segments load', () => {
       .rejects.toThrow(/^line 1: \/timestamp must be/);
     await expect(load(warehouse, { project: 'bad-ts', kind: 'answers', input: lines({ user_id: 'u', experience: 't', step: 's', value: 1, timestamp: 1772359200 }) }))
       .rejects.toThrow(/^line 1: \/timestamp must be/);
+    await expect(load(warehouse, { project: 'bad-ts', kind: 'answers', input: lines({ user_id: 'u', experience: 't', step: 's', value: 1, TIMESTAMP: 1772359200 }) }))
+      .rejects.toThrow(/^line 1: \/TIMESTAMP must be/);
   });
 
   it('loads users through the upsert merge', async () => {
