@@ -178,6 +178,8 @@ describe('segments load', () => {
     ['a missing timestamp', { user_id: 'u', source: 'api', event: 'e' }, /^line 2: timestamp is required/],
     ['an unknown field', { user_id: 'u', source: 'api', event: 'e', timestamp: '2026-01-01T00:00:00Z', extra: 1 }, /extra/i],
     ['a project of its own', { project: 'other', user_id: 'u', source: 'api', event: 'e', timestamp: '2026-01-01T00:00:00Z' }, /project/],
+    // The engine matches field names in any case: the spliced project is never overridden.
+    ['a project of its own, in capitals', { user_id: 'u', source: 'api', event: 'e', timestamp: '2026-01-01T00:00:00Z', PROJECT: 'other' }, /project/i],
     ['a line that is not an object', '[1,2]', /^line 2: not a JSON object$/],
     // The engine's parser would read these as their text: the HTTP API refuses them.
     ['an event name that is an array', { user_id: 'u', source: 'api', event: ['e'], timestamp: '2026-01-01T00:00:00Z' }, /^line 2: .*key event\)$/],
