@@ -140,8 +140,9 @@ export class ProjectLines extends Transform {
       const line = block.subarray(from, to);
       if (line[0] !== 0x7b /* { */) throw new LoadError(`line ${this.line}: not a JSON object`);
       if (surrogates && mayHoldSurrogates(line.toString('utf8'))) this.parse(line);
-      this.checkTimestamp(line);
-      if (this.encodeProperties && (line.includes(0x25 /* % */) || line.includes('u0025'))) {
+      const scan = scanLine(line);
+      this.checkTimestamp(line, scan.timestamp);
+      if (this.encodeProperties && scan.percent) {
         pieces.push(this.reencode(line), NEWLINE);
         continue;
       }
@@ -174,8 +175,7 @@ export class ProjectLines extends Transform {
    * line names one "timestamp" key with a plain string, else on the parsed line. The engine reads
    * every form the API accepts as the same instant (test/tools/load.test.ts).
    */
-  private checkTimestamp(line: Buffer): void {
-    const at = onlyTimestampKey(line);
+  private checkTimestamp(line: Buffer, at: number): void {
     if (at !== -1) {
       let i = at + TIMESTAMP_KEY.length;
       while (isSpace(line[i]!)) i++;
@@ -213,28 +213,45 @@ export class ProjectLines extends Transform {
   }
 }
 
-/**
- * Where `"timestamp"` starts when the line holds a key of that name exactly once, written in
- * lowercase; else -1. The engine matches a field's name regardless of ASCII case ("TimeStamp"
- * fills the timestamp column), so every casing counts, and one not in lowercase is left to the
- * full check; so is a line with a letter written as an escape (`\u0061`), which could spell the
- * name another way. A loop over the bytes, ~2 ns each: Buffer.indexOf costs ~130 ns a call.
- */
-function onlyTimestampKey(line: Buffer): number {
+/** What the loader needs to know of a line before passing it on, found in one pass over its bytes. */
+interface LineScan {
+  /**
+   * Where `"timestamp"` starts when the line holds a key of that name exactly once, written in
+   * lowercase; else -1, for the full check. The engine matches a field's name regardless of ASCII
+   * case ("TimeStamp" fills the timestamp column), so every casing counts; a letter written as an
+   * escape (`\u0061`) could spell the name another way.
+   */
+  timestamp: number;
+  /** A '%', plain or escaped (`\u0025`): its keys need the encoding the engine cannot do. */
+  percent: boolean;
+}
+
+/** A loop over the bytes, ~2 ns each: Buffer.indexOf costs ~130 ns a call. */
+function scanLine(line: Buffer): LineScan {
   let found = -1;
+  let ambiguous = false;
+  let percent = false;
   const last = line.length - TIMESTAMP_KEY.length;
   for (let i = 0, n = line.length; i < n; i++) {
     const byte = line[i]!;
+    if (byte === 0x25 /* % */) percent = true;
     if (byte !== 0x22 && byte !== 0x5c) continue;
-    if (byte === 0x5c /* \ */ && line[i + 1] === 0x75 /* u */ && line[i + 2] === 0x30 && line[i + 3] === 0x30 && (line[i + 4] === 0x36 || line[i + 4] === 0x37)) return -1;
-    if (byte !== 0x22 || i > last || (line[i + 1]! | 0x20) !== 0x74 /* t */) continue;
+    if (byte === 0x5c /* \ */) {
+      if (line[i + 1] === 0x75 /* u */ && line[i + 2] === 0x30 && line[i + 3] === 0x30) {
+        const high = line[i + 4];
+        if (high === 0x36 || high === 0x37) ambiguous = true;
+        else if (high === 0x32 && line[i + 5] === 0x35) percent = true;
+      }
+      continue;
+    }
+    if (i > last || (line[i + 1]! | 0x20) !== 0x74 /* t */) continue;
     let k = 1;
     while (k < TIMESTAMP_KEY.length - 1 && (line[i + k]! | 0x20) === TIMESTAMP_KEY[k]) k++;
     if (k < TIMESTAMP_KEY.length - 1 || line[i + k] !== 0x22) continue;
-    if (found !== -1 || line.compare(TIMESTAMP_KEY, 0, TIMESTAMP_KEY.length, i, i + TIMESTAMP_KEY.length) !== 0) return -1;
+    if (found !== -1 || line.compare(TIMESTAMP_KEY, 0, TIMESTAMP_KEY.length, i, i + TIMESTAMP_KEY.length) !== 0) ambiguous = true;
     found = i;
   }
-  return found;
+  return { timestamp: ambiguous ? -1 : found, percent };
 }
 
 const NEWLINE = Buffer.from('\n');

@@ -62,6 +62,12 @@ describe('segments load', () => {
     expect(stored.rows.map((r) => Number(r.n))).toEqual([4, 1]);
   });
 
+  it('encodes a key whose % is written as an escape, as the API stores it', async () => {
+    await load(warehouse, { project: 'lp-pct', kind: 'events', input: lines('{"user_id":"u","source":"api","event":"e","timestamp":"2026-03-01T10:00:00Z","properties":{"50\\u0025.x":1}}') });
+    const { rows } = await warehouse.query<{ props: string }>(`SELECT toString(properties) AS props FROM events WHERE project = 'lp-pct'`);
+    expect(rows).toEqual([{ props: '{"50%25%2Ex":1}' }]);
+  });
+
   it('keeps integers as written, and they compare as the doubles they round to (SPEC §3.2 rule 6)', async () => {
     await load(warehouse, { project: 'lb', kind: 'users', input: lines({ id: 'big' }) });
     await load(warehouse, { project: 'lb', kind: 'events', input: lines('{"user_id":"big","source":"api","event":"e","timestamp":"2026-03-01T00:00:00Z","properties":{"n":9007199254740993}}') });
