@@ -4,7 +4,8 @@
  * through here as bytes, only gaining the project (`{"project":…,` spliced
  * before the first field), so no JavaScript object is made per row. The one
  * exception is a line with a '%' — its property keys need the key encoding
- * ClickHouse cannot do (model/keys.ts) — and those are rare. Each line's
+ * ClickHouse cannot do (model/keys.ts) — or with an integer past 64 bits,
+ * and those are rare. Each line's
  * timestamp is checked here on its bytes, as the API would: the engine's
  * parser takes more than the contract allows. Users go through
  * the same merge as POST /v1/users, in batches of 10 000.
@@ -13,6 +14,7 @@ import { createInterface } from 'node:readline';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { mayHoldSurrogates, parseJson, pointerSegment } from '../model/json.js';
 import { encodeKeys } from '../model/keys.js';
+import { stringifyRow } from '../server/ingest/rows.js';
 import { isCanonicalTimestamp, isTimestamp, TIMESTAMP_RULE } from '../model/time.js';
 import { MAX_BATCH, user as userSchema, type UserWrite } from '../model/schemas.js';
 import { WarehouseRejectedData } from '../server/warehouse/errors.js';
@@ -142,7 +144,7 @@ export class ProjectLines extends Transform {
       if (surrogates && mayHoldSurrogates(line.toString('utf8'))) this.parse(line);
       const scan = scanLine(line);
       this.checkTimestamp(line, scan.timestamp);
-      if (this.encodeProperties && scan.percent) {
+      if (scan.bigInteger || (this.encodeProperties && scan.percent)) {
         pieces.push(this.reencode(line), NEWLINE);
         continue;
       }
@@ -205,11 +207,13 @@ export class ProjectLines extends Transform {
     }
   }
 
+  /** A line written again as the API writes a row: keys encoded, integers past 64 bits as doubles. */
   private reencode(line: Buffer): Buffer {
     const row = this.parse(line);
     if ('project' in row) throw new LoadError(`line ${this.line}: "project" is not a field of an event`);
-    const properties = row.properties && typeof row.properties === 'object' ? encodeKeys(row.properties as Record<string, unknown>) : row.properties;
-    return Buffer.from(JSON.stringify({ project: this.project, ...row, ...(properties !== undefined ? { properties } : {}) }));
+    const properties = this.encodeProperties && row.properties && typeof row.properties === 'object'
+      ? encodeKeys(row.properties as Record<string, unknown>) : row.properties;
+    return Buffer.from(stringifyRow({ project: this.project, ...row, ...(properties !== undefined ? { properties } : {}) }));
   }
 }
 
@@ -224,6 +228,11 @@ interface LineScan {
   timestamp: number;
   /** A '%', plain or escaped (`\u0025`): its keys need the encoding the engine cannot do. */
   percent: boolean;
+  /**
+   * A number of 19 digits or more, which may lie past 64 bits: the engine refuses such an integer
+   * in a JSON column and keeps it as text in an answer, where the API stores the double it reads.
+   */
+  bigInteger: boolean;
 }
 
 /** A loop over the bytes, ~2 ns each: Buffer.indexOf costs ~130 ns a call. */
@@ -231,9 +240,19 @@ function scanLine(line: Buffer): LineScan {
   let found = -1;
   let ambiguous = false;
   let percent = false;
+  let bigInteger = false;
+  let digits = 0;
   const last = line.length - TIMESTAMP_KEY.length;
   for (let i = 0, n = line.length; i < n; i++) {
     const byte = line[i]!;
+    if (byte <= 0x39 && byte >= 0x30) {
+      // A run of digits that starts where a number can (after ':', ',', '[', '-' or a space); one
+      // inside a string only costs that line a parse.
+      if (digits > 0 || NUMBER_START[line[i - 1] ?? 0]) digits++;
+      if (digits >= 19) bigInteger = true;
+      continue;
+    }
+    digits = 0;
     if (byte === 0x25 /* % */) percent = true;
     if (byte !== 0x22 && byte !== 0x5c) continue;
     if (byte === 0x5c /* \ */) {
@@ -251,8 +270,11 @@ function scanLine(line: Buffer): LineScan {
     if (found !== -1 || line.compare(TIMESTAMP_KEY, 0, TIMESTAMP_KEY.length, i, i + TIMESTAMP_KEY.length) !== 0) ambiguous = true;
     found = i;
   }
-  return { timestamp: ambiguous ? -1 : found, percent };
+  return { timestamp: ambiguous ? -1 : found, percent, bigInteger };
 }
+
+const NUMBER_START = new Uint8Array(256);
+for (const c of ':,[- \t') NUMBER_START[c.charCodeAt(0)] = 1;
 
 const NEWLINE = Buffer.from('\n');
 const TIMESTAMP_KEY = Buffer.from('"timestamp"');

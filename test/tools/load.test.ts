@@ -68,6 +68,21 @@ describe('segments load', () => {
     expect(rows).toEqual([{ props: '{"50%25%2Ex":1}' }]);
   });
 
+  it('stores an integer past 64 bits as the double it is, as the API does, in properties and answers', async () => {
+    await load(warehouse, {
+      project: 'lp-big', kind: 'events',
+      input: lines(
+        '{"user_id":"u1","source":"api","event":"e","timestamp":"2026-03-01T10:00:00Z","properties":{"x":100000000000000000000,"y":-9223372036854775809,"id":"12345678901234567890"}}',
+        '{"user_id":"u2","source":"api","event":"e","timestamp":"2026-03-01T10:00:00Z","properties":{"x":1}}',
+      ),
+    });
+    await load(warehouse, { project: 'lp-big', kind: 'answers', input: lines('{"user_id":"u1","experience":"nps","step":"s","value":100000000000000000000,"timestamp":"2026-03-01T10:00:00Z"}') });
+    const events = await warehouse.query<{ user_id: string; x: string; y: string; id: string }>(`SELECT user_id, dynamicType(properties.x) AS x, dynamicType(properties.y) AS y, dynamicType(properties.id) AS id FROM events WHERE project = 'lp-big' ORDER BY user_id`);
+    expect(events.rows).toEqual([{ user_id: 'u1', x: 'Float64', y: 'Float64', id: 'String' }, { user_id: 'u2', x: 'Int64', y: 'None', id: 'None' }]);
+    const answers = await warehouse.query<{ t: string; v: number }>(`SELECT dynamicType(value) AS t, toFloat64(value.Float64) AS v FROM answers WHERE project = 'lp-big'`);
+    expect(answers.rows).toEqual([{ t: 'Float64', v: 1e20 }]);
+  });
+
   it('keeps integers as written, and they compare as the doubles they round to (SPEC §3.2 rule 6)', async () => {
     await load(warehouse, { project: 'lb', kind: 'users', input: lines({ id: 'big' }) });
     await load(warehouse, { project: 'lb', kind: 'events', input: lines('{"user_id":"big","source":"api","event":"e","timestamp":"2026-03-01T00:00:00Z","properties":{"n":9007199254740993}}') });
