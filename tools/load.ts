@@ -2,13 +2,12 @@
  * Bulk NDJSON load (`segments load`): one object a line in the HTTP shapes.
  * Events, interactions and answers are parsed by the engine: lines pass
  * through here as bytes, only gaining the project (`{"project":…,` spliced
- * before the first field), so no JavaScript object is made per row. The one
- * exception is a line with a '%' — its property keys need the key encoding
- * ClickHouse cannot do (model/keys.ts) — or with an integer past 64 bits,
- * and those are rare. Each line's
- * timestamp is checked here on its bytes, as the API would: the engine's
- * parser takes more than the contract allows. Users go through
- * the same merge as POST /v1/users, in batches of 10 000.
+ * before the first field), so no JavaScript object is made per row. The
+ * exceptions, both rare, are lines with a '%' (their property keys need the
+ * key encoding ClickHouse cannot do, model/keys.ts) and lines with an integer
+ * past 64 bits. Each line's timestamp is checked here on its bytes, as the
+ * API would: the engine's parser takes more than the contract allows. Users
+ * go through the same merge as POST /v1/users, in batches of 10 000.
  */
 import { createInterface } from 'node:readline';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
