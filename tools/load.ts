@@ -11,11 +11,12 @@
  */
 import { createInterface } from 'node:readline';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
-import { mayHoldSurrogates, parseJson, pointerSegment } from '../model/json.js';
+import type { ValidateFunction } from 'ajv';
+import { mayHoldSurrogates, parseJson } from '../model/json.js';
 import { encodeKeys } from '../model/keys.js';
 import { stringifyRow } from '../server/ingest/rows.js';
-import { isCanonicalTimestamp, isTimestamp, TIMESTAMP_RULE } from '../model/time.js';
-import { MAX_BATCH, user as userSchema, type UserWrite } from '../model/schemas.js';
+import { isCanonicalTimestamp, isTimestamp } from '../model/time.js';
+import { MAX_BATCH, answer as answerSchema, event as eventSchema, interaction as interactionSchema, user as userSchema, type UserWrite } from '../model/schemas.js';
 import { WarehouseRejectedData } from '../server/warehouse/errors.js';
 import type { Warehouse } from '../server/warehouse/warehouse.js';
 import { UserStore } from '../server/ingest/users.js';
@@ -35,7 +36,7 @@ export class LoadError extends Error {}
 
 export async function load(warehouse: Warehouse, options: LoadOptions): Promise<{ rows: number }> {
   if (options.kind === 'users') return loadUsers(new UserStore(warehouse), options);
-  const lines = new ProjectLines(options.project, options.kind === 'events');
+  const lines = new ProjectLines(options.project, options.kind);
   options.input.on('error', (e) => lines.destroy(e));
   const body = options.input.pipe(lines);
   try {
@@ -86,12 +87,16 @@ export class ProjectLines extends Transform {
   private readonly gaps: Array<[number, number]> = [];
   private rest: Buffer = Buffer.alloc(0);
   private readonly prefix: Buffer;
-  private readonly prefixEmpty: Buffer;
 
-  constructor(private readonly project: string, private readonly encodeProperties: boolean) {
+  private readonly encodeProperties: boolean;
+  /** The API's own check of a row of this kind, for the lines read here. */
+  private readonly valid: ValidateFunction;
+
+  constructor(private readonly project: string, kind: Exclude<LoadKind, 'users'>) {
     super();
     this.prefix = Buffer.from(`{"project":${JSON.stringify(project)},`);
-    this.prefixEmpty = Buffer.from(`{"project":${JSON.stringify(project)}`);
+    this.encodeProperties = kind === 'events';
+    this.valid = ROW_VALIDATORS[kind]();
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
@@ -140,16 +145,18 @@ export class ProjectLines extends Transform {
       this.rows++;
       const line = block.subarray(from, to);
       if (line[0] !== 0x7b /* { */) throw new LoadError(`line ${this.line}: not a JSON object`);
-      if (surrogates && mayHoldSurrogates(line.toString('utf8'))) this.parse(line);
       const scan = scanLine(line);
-      this.checkTimestamp(line, scan.timestamp);
-      if (scan.bigInteger || (this.encodeProperties && scan.percent)) {
-        pieces.push(this.reencode(line), NEWLINE);
-        continue;
+      const read = (surrogates && mayHoldSurrogates(line.toString('utf8'))) || !this.passes(line, scan);
+      const rewrite = scan.bigInteger || (this.encodeProperties && scan.percent);
+      if (read || rewrite) {
+        const row = this.readRow(line);
+        if (rewrite) {
+          pieces.push(this.reencode(row), NEWLINE);
+          continue;
+        }
       }
-      let body = 1;
-      while (body < line.length && isSpace(line[body]!)) body++;
-      pieces.push(line[body] === 0x7d /* } */ ? this.prefixEmpty : this.prefix, line.subarray(1), NEWLINE);
+      // A line passed on has a "timestamp" field, so the project is never the only one.
+      pieces.push(this.prefix, line.subarray(1), NEWLINE);
     }
     return Buffer.concat(pieces);
   }
@@ -171,30 +178,30 @@ export class ProjectLines extends Transform {
   }
 
   /**
-   * The engine's parser reads a timestamp with best effort (no zone as UTC, `01/11/2026`, a number
-   * as milliseconds): each is checked here as the API checks it, on the value's bytes when the
-   * line names one "timestamp" key with a plain string, else on the parsed line. The engine reads
-   * every form the API accepts as the same instant (test/tools/load.test.ts).
+   * Whether a line may go to the engine as bytes: its scan found one lowercase "timestamp" whose
+   * value is a timestamp the API accepts, and no `null` inside a list. The engine's own parser
+   * reads a timestamp with best effort (no zone as UTC, `01/11/2026`, a number as milliseconds)
+   * and keeps a null in a list; every form the API accepts it reads as the same instant
+   * (test/tools/load.test.ts). Any other line is read here.
    */
-  private checkTimestamp(line: Buffer, at: number): void {
-    if (at !== -1) {
-      let i = at + TIMESTAMP_KEY.length;
-      while (isSpace(line[i]!)) i++;
-      if (line[i] === 0x3a /* : */) {
-        do i++; while (isSpace(line[i]!));
-        const end = line[i] === 0x22 /* " */ ? line.indexOf(0x22, i + 1) : -1;
-        // A string without escapes; a key named so inside the properties, with none at the top,
-        // is the engine's to refuse (timestamp is required).
-        if (end !== -1 && (isCanonicalTimestamp(line, i + 1, end)
-          || (!line.subarray(i + 1, end).includes(0x5c /* \ */) && isTimestamp(line.toString('latin1', i + 1, end))))) return;
-      }
-    }
+  private passes(line: Buffer, scan: LineScan): boolean {
+    if (scan.nullInList || scan.timestamp === -1) return false;
+    let i = scan.timestamp + TIMESTAMP_KEY.length;
+    while (isSpace(line[i]!)) i++;
+    if (line[i] !== 0x3a /* : */) return false;
+    do i++; while (isSpace(line[i]!));
+    const end = line[i] === 0x22 /* " */ ? line.indexOf(0x22, i + 1) : -1;
+    // A string without escapes; a key named so inside the properties, with none at the top, is the
+    // engine's to refuse (timestamp is required).
+    return end !== -1 && (isCanonicalTimestamp(line, i + 1, end)
+      || (!line.subarray(i + 1, end).includes(0x5c /* \ */) && isTimestamp(line.toString('latin1', i + 1, end))));
+  }
+
+  /** A line read here, and checked as the API checks a row of its kind, with the API's message. */
+  private readRow(line: Buffer): Record<string, unknown> {
     const row = this.parse(line);
-    for (const [key, value] of Object.entries(row)) {
-      if (key.toLowerCase() === 'timestamp' && !(typeof value === 'string' && isTimestamp(value))) {
-        throw new LoadError(`line ${this.line}: /${pointerSegment(key)} ${TIMESTAMP_RULE}`);
-      }
-    }
+    if (!this.valid(row)) throw new LoadError(`line ${this.line}: ${validationError(this.valid.errors!, undefined).message}`);
+    return row;
   }
 
   /** A line read here rather than by the engine, with the checks of every JSON input. */
@@ -206,10 +213,8 @@ export class ProjectLines extends Transform {
     }
   }
 
-  /** A line written again as the API writes a row: keys encoded, integers past 64 bits as doubles. */
-  private reencode(line: Buffer): Buffer {
-    const row = this.parse(line);
-    if ('project' in row) throw new LoadError(`line ${this.line}: "project" is not a field of an event`);
+  /** A row written again as the API writes one: keys encoded, integers past 64 bits as doubles. */
+  private reencode(row: Record<string, unknown>): Buffer {
     const properties = this.encodeProperties && row.properties && typeof row.properties === 'object'
       ? encodeKeys(row.properties as Record<string, unknown>) : row.properties;
     return Buffer.from(stringifyRow({ project: this.project, ...row, ...(properties !== undefined ? { properties } : {}) }));
@@ -227,6 +232,8 @@ interface LineScan {
   timestamp: number;
   /** A '%', plain or escaped (`\u0025`): its keys need the encoding the engine cannot do. */
   percent: boolean;
+  /** `null` after '[' or ',' (spaces between): a null inside a list, which the API refuses. */
+  nullInList: boolean;
   /**
    * A number of 19 digits or more, which may lie past 64 bits: the engine refuses such an integer
    * in a JSON column and keeps it as text in an answer, where the API stores the double it reads.
@@ -240,10 +247,21 @@ function scanLine(line: Buffer): LineScan {
   let ambiguous = false;
   let percent = false;
   let bigInteger = false;
+  let nullInList = false;
   let digits = 0;
   const last = line.length - TIMESTAMP_KEY.length;
   for (let i = 0, n = line.length; i < n; i++) {
     const byte = line[i]!;
+    if (byte >= 0x61 /* a */) {
+      // Lowercase letters and beyond: only the n of a null matters.
+      digits = 0;
+      if (byte === 0x6e /* n */ && line[i + 1] === 0x75 && line[i + 2] === 0x6c && line[i + 3] === 0x6c) {
+        let before = i - 1;
+        while (before >= 0 && isSpace(line[before]!)) before--;
+        if (line[before] === 0x5b /* [ */ || line[before] === 0x2c /* , */) nullInList = true;
+      }
+      continue;
+    }
     if (byte <= 0x39 && byte >= 0x30) {
       // A run of digits that starts where a number can (after ':', ',', '[', '-' or a space); one
       // inside a string only costs that line a parse.
@@ -269,11 +287,17 @@ function scanLine(line: Buffer): LineScan {
     if (found !== -1 || line.compare(TIMESTAMP_KEY, 0, TIMESTAMP_KEY.length, i, i + TIMESTAMP_KEY.length) !== 0) ambiguous = true;
     found = i;
   }
-  return { timestamp: ambiguous ? -1 : found, percent, bigInteger };
+  return { timestamp: ambiguous ? -1 : found, percent, nullInList, bigInteger };
 }
 
 const NUMBER_START = new Uint8Array(256);
 for (const c of ':,[- \t') NUMBER_START[c.charCodeAt(0)] = 1;
+
+const ROW_VALIDATORS: Record<Exclude<LoadKind, 'users'>, () => ValidateFunction> = {
+  events: () => strictValidator(eventSchema),
+  interactions: () => strictValidator(interactionSchema),
+  answers: () => strictValidator(answerSchema),
+};
 
 const NEWLINE = Buffer.from('\n');
 const TIMESTAMP_KEY = Buffer.from('"timestamp"');
