@@ -10,6 +10,7 @@
  * go through the same merge as POST /v1/users, in batches of 10 000.
  */
 import { createInterface } from 'node:readline';
+import { isUtf8 } from 'node:buffer';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import type { ValidateFunction } from 'ajv';
 import { mayHoldSurrogates, parseJson } from '../model/json.js';
@@ -131,6 +132,9 @@ export class ProjectLines extends Transform {
     // The engine would refuse a lone high surrogate and store a lone low one as U+FFFD: lines
     // with a surrogate escape (rare) are parsed here and checked first.
     const surrogates = block.includes('\\ud') || block.includes('\\uD');
+    // Bytes that are not UTF-8 (a Latin-1 export) go to the engine as they are; the API decodes
+    // them to U+FFFD. Checked once a block, and line by line only in a block that has some.
+    const notUtf8 = !isUtf8(block);
     let start = 0;
     for (let end = block.indexOf(10); end !== -1; start = end + 1, end = block.indexOf(10, start)) {
       this.line++;
@@ -146,14 +150,11 @@ export class ProjectLines extends Transform {
       const line = block.subarray(from, to);
       if (line[0] !== 0x7b /* { */) throw new LoadError(`line ${this.line}: not a JSON object`);
       const scan = scanLine(line);
-      const read = (surrogates && mayHoldSurrogates(line.toString('utf8'))) || !this.passes(line, scan);
-      const rewrite = scan.bigInteger || (this.encodeProperties && scan.percent);
-      if (read || rewrite) {
-        const row = this.readRow(line);
-        if (rewrite) {
-          pieces.push(this.reencode(row), NEWLINE);
-          continue;
-        }
+      // A line read here goes on as the API writes a row: the engine never parses what was doubted.
+      if (!this.passes(line, scan) || scan.bigInteger || (this.encodeProperties && scan.percent)
+        || (surrogates && mayHoldSurrogates(line.toString('utf8'))) || (notUtf8 && !isUtf8(line))) {
+        pieces.push(this.reencode(this.readRow(line)), NEWLINE);
+        continue;
       }
       // A line passed on has a "timestamp" field, so the project is never the only one.
       pieces.push(this.prefix, line.subarray(1), NEWLINE);
@@ -178,21 +179,20 @@ export class ProjectLines extends Transform {
   }
 
   /**
-   * Whether a line may go to the engine as bytes: its scan found one lowercase "timestamp" whose
-   * value is a timestamp the API accepts, and no `null` inside a list. The engine's own parser
-   * reads a timestamp with best effort (no zone as UTC, `01/11/2026`, a number as milliseconds)
-   * and keeps a null in a list; every form the API accepts it reads as the same instant
+   * Whether a line may go to the engine as bytes: its scan found nothing to doubt and one
+   * lowercase top-level "timestamp" whose value is a timestamp the API accepts. The engine's own
+   * parser reads a timestamp with best effort (no zone as UTC, `01/11/2026`, a number as
+   * milliseconds); every form the API accepts it reads as the same instant
    * (test/tools/load.test.ts). Any other line is read here.
    */
   private passes(line: Buffer, scan: LineScan): boolean {
-    if (scan.nullInList || scan.timestamp === -1) return false;
+    if (scan.timestamp === -1) return false;
     let i = scan.timestamp + TIMESTAMP_KEY.length;
     while (isSpace(line[i]!)) i++;
     if (line[i] !== 0x3a /* : */) return false;
     do i++; while (isSpace(line[i]!));
     const end = line[i] === 0x22 /* " */ ? line.indexOf(0x22, i + 1) : -1;
-    // A string without escapes; a key named so inside the properties, with none at the top, is the
-    // engine's to refuse (timestamp is required).
+    // A string without escapes.
     return end !== -1 && (isCanonicalTimestamp(line, i + 1, end)
       || (!line.subarray(i + 1, end).includes(0x5c /* \ */) && isTimestamp(line.toString('latin1', i + 1, end))));
   }
@@ -224,16 +224,17 @@ export class ProjectLines extends Transform {
 /** What the loader needs to know of a line before passing it on, found in one pass over its bytes. */
 interface LineScan {
   /**
-   * Where `"timestamp"` starts when the line holds a key of that name exactly once, written in
-   * lowercase; else -1, for the full check. The engine matches a field's name regardless of ASCII
-   * case ("TimeStamp" fills the timestamp column), so every casing counts; a letter written as an
-   * escape (`\u0061`) could spell the name another way.
+   * Where the top-level key `"timestamp"` starts, when the line has it once in lowercase and
+   * nothing else to doubt; else -1, to be read here. Doubted: the key in another ASCII case (the
+   * engine matches field names regardless of case) or twice; an escape of a printable ASCII
+   * character (`\u0041`), which could spell a name another way; a null at the top level or in a
+   * list, and an object inside the properties (the engine keeps the one and drops the others,
+   * where the API refuses them); anything after the line's object (the engine would read a second
+   * row, which could name its own project).
    */
   timestamp: number;
   /** A '%', plain or escaped (`\u0025`): its keys need the encoding the engine cannot do. */
   percent: boolean;
-  /** `null` after '[' or ',' (spaces between): a null inside a list, which the API refuses. */
-  nullInList: boolean;
   /**
    * A number of 19 digits or more, which may lie past 64 bits: the engine refuses such an integer
    * in a JSON column and keeps it as text in an answer, where the API stores the double it reads.
@@ -241,57 +242,58 @@ interface LineScan {
   bigInteger: boolean;
 }
 
-/** A loop over the bytes, ~2 ns each: Buffer.indexOf costs ~130 ns a call. */
+/** One pass over a line's bytes, tracking strings and the depth of objects (~2 ns a byte). */
 function scanLine(line: Buffer): LineScan {
   let found = -1;
-  let ambiguous = false;
+  let doubt = false;
   let percent = false;
   let bigInteger = false;
-  let nullInList = false;
   let digits = 0;
+  let inString = false;
+  let depth = 0;
+  let closed = -1;
   const last = line.length - TIMESTAMP_KEY.length;
   for (let i = 0, n = line.length; i < n; i++) {
     const byte = line[i]!;
-    if (byte >= 0x61 /* a */) {
-      // Lowercase letters and beyond: only the n of a null matters.
-      digits = 0;
-      if (byte === 0x6e /* n */ && line[i + 1] === 0x75 && line[i + 2] === 0x6c && line[i + 3] === 0x6c) {
-        let before = i - 1;
-        while (before >= 0 && isSpace(line[before]!)) before--;
-        if (line[before] === 0x5b /* [ */ || line[before] === 0x2c /* , */) nullInList = true;
+    if (inString) {
+      if (byte === 0x22 /* " */) inString = false;
+      else if (byte === 0x25 /* % */) percent = true;
+      else if (byte === 0x5c /* \ */) {
+        if (line[i + 1] === 0x75 /* u */ && line[i + 2] === 0x30 && line[i + 3] === 0x30) {
+          const high = line[i + 4]!;
+          if (high === 0x32 && line[i + 5] === 0x35) percent = true;
+          else if (high >= 0x32 && high <= 0x37) doubt = true;
+        }
+        i++;
       }
       continue;
     }
-    if (byte <= 0x39 && byte >= 0x30) {
-      // A run of digits that starts where a number can (after ':', ',', '[', '-' or a space); one
-      // inside a string only costs that line a parse.
-      if (digits > 0 || NUMBER_START[line[i - 1] ?? 0]) digits++;
-      if (digits >= 19) bigInteger = true;
+    if (byte >= 0x30 && byte <= 0x39) {
+      if (++digits >= 19) bigInteger = true;
       continue;
     }
     digits = 0;
-    if (byte === 0x25 /* % */) percent = true;
-    if (byte !== 0x22 && byte !== 0x5c) continue;
-    if (byte === 0x5c /* \ */) {
-      if (line[i + 1] === 0x75 /* u */ && line[i + 2] === 0x30 && line[i + 3] === 0x30) {
-        const high = line[i + 4];
-        if (high === 0x36 || high === 0x37) ambiguous = true;
-        else if (high === 0x32 && line[i + 5] === 0x35) percent = true;
-      }
-      continue;
+    if (byte === 0x22 /* " */) {
+      inString = true;
+      if (depth !== 1 || i > last || (line[i + 1]! | 0x20) !== 0x74 /* t */) continue;
+      let k = 2;
+      while (k < TIMESTAMP_KEY.length - 1 && (line[i + k]! | 0x20) === TIMESTAMP_KEY[k]) k++;
+      if (k < TIMESTAMP_KEY.length - 1 || line[i + k] !== 0x22) continue;
+      if (found !== -1 || line.compare(TIMESTAMP_KEY, 0, TIMESTAMP_KEY.length, i, i + TIMESTAMP_KEY.length) !== 0) doubt = true;
+      found = i;
+    } else if (byte === 0x7b /* { */) {
+      if (++depth > 2 || closed !== -1) doubt = true;
+    } else if (byte === 0x7d /* } */) {
+      if (--depth === 0) closed = i;
+    } else if (byte === 0x6e /* n */ && line[i + 1] === 0x75 && line[i + 2] === 0x6c && line[i + 3] === 0x6c) {
+      let before = i - 1;
+      while (before >= 0 && isSpace(line[before]!)) before--;
+      if (depth === 1 || line[before] === 0x5b /* [ */ || line[before] === 0x2c /* , */) doubt = true;
     }
-    if (i > last || (line[i + 1]! | 0x20) !== 0x74 /* t */) continue;
-    let k = 1;
-    while (k < TIMESTAMP_KEY.length - 1 && (line[i + k]! | 0x20) === TIMESTAMP_KEY[k]) k++;
-    if (k < TIMESTAMP_KEY.length - 1 || line[i + k] !== 0x22) continue;
-    if (found !== -1 || line.compare(TIMESTAMP_KEY, 0, TIMESTAMP_KEY.length, i, i + TIMESTAMP_KEY.length) !== 0) ambiguous = true;
-    found = i;
   }
-  return { timestamp: ambiguous ? -1 : found, percent, nullInList, bigInteger };
+  if (closed !== line.length - 1) doubt = true;
+  return { timestamp: doubt ? -1 : found, percent, bigInteger };
 }
-
-const NUMBER_START = new Uint8Array(256);
-for (const c of ':,[- \t') NUMBER_START[c.charCodeAt(0)] = 1;
 
 const ROW_VALIDATORS: Record<Exclude<LoadKind, 'users'>, () => ValidateFunction> = {
   events: () => strictValidator(eventSchema),

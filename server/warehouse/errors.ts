@@ -74,7 +74,7 @@ const CONSTRAINTS: Record<string, string> = {
   experience_named: 'experience must be 1 to 256 characters',
   step_named: 'step must be 1 to 256 characters',
   interaction_known: 'interaction must be seen, completed or dismissed',
-  value_typed: 'value must be a string, a number or an array of strings',
+  value_typed: 'value must be a string, a finite number or an array of strings',
   timestamp_given: 'timestamp is required',
   properties_flat: 'properties must map keys of 1 to 128 characters to a string, a finite number, a boolean, an array of strings or null',
 };

@@ -151,7 +151,7 @@ describe('segments load', () => {
     expect(rows).toBe(2);
     // A timestamp only inside the properties is a missing one.
     await expect(load(warehouse, { project: 'bad-ts', kind: 'events', input: lines('{"user_id":"u","source":"api","event":"e","properties":{"timestamp":"2026-01-01T00:00:00Z"}}') }))
-      .rejects.toThrow(/^line 1: timestamp is required/);
+      .rejects.toThrow(/^line 1: \/timestamp is required/);
   });
 
   it('refuses a null in a list answer, and takes strings that merely read ",null"', async () => {
@@ -162,6 +162,43 @@ describe('segments load', () => {
       input: lines({ user_id: 'u', experience: 't', step: 's', value: ['a,null', '[null'], timestamp: '2026-03-01T10:00:00Z' }),
     });
     expect(rows).toBe(1);
+  });
+
+  // Lines the engine would read otherwise than the API: each is read here and refused as the API refuses it.
+  const otherwise: Array<[string, string, RegExp]> = [
+    ['a timestamp key spelled with an escaped capital', '{"user_id":"u","source":"api","event":"e","TIMEST\\u0041MP":"01/11/2026","properties":{"timestamp":"2026-01-01T00:00:00Z"}}', /^line 1: \/timestamp is required/],
+    ['a second object on the line, naming its project', '{"user_id":"u","source":"api","event":"e","timestamp":"2026-01-01T00:00:00Z"},{"project":"other","user_id":"x","source":"api","event":"e","timestamp":"2026-01-01T00:00:00Z"}', /^line 1: /],
+    ['a second object on the line, without a comma', '{"user_id":"u","source":"api","event":"e","timestamp":"2026-01-01T00:00:00Z"}{"user_id":"x","source":"api","event":"e","timestamp":"2026-01-01T00:00:00Z"}', /^line 1: /],
+    ['a comma after the object', '{"user_id":"u","source":"api","event":"e","timestamp":"2026-01-01T00:00:00Z"},', /^line 1: /],
+    ['an empty object in the properties', '{"user_id":"u","source":"api","event":"e","timestamp":"2026-01-01T00:00:00Z","properties":{"a":{},"b":1}}', /^line 1: \/properties\/a must be a string/],
+    ['properties that are null', '{"user_id":"u","source":"api","event":"e","timestamp":"2026-01-01T00:00:00Z","properties":null}', /^line 1: \/properties must be object/],
+  ];
+  for (const [index, [name, line, message]] of otherwise.entries()) {
+    it(`refuses ${name}, as the API does`, async () => {
+      await expect(load(warehouse, { project: `bad-otherwise-${index}`, kind: 'events', input: lines(line) })).rejects.toThrow(message);
+      const { rows } = await warehouse.query<{ n: number }>(`SELECT count() AS n FROM events WHERE project IN ('bad-otherwise-${index}', 'other', '')`);
+      expect(Number(rows[0]!.n)).toBe(0);
+    });
+  }
+
+  it('refuses an answer too large to be a finite number, as the API does', async () => {
+    await expect(load(warehouse, { project: 'bad-inf', kind: 'answers', input: lines('{"user_id":"u","experience":"t","step":"s","value":1e400,"timestamp":"2026-03-01T10:00:00Z"}') }))
+      .rejects.toThrow(/^line 1: value must be a string, a finite number or an array of strings/);
+  });
+
+  it('stores bytes that are not UTF-8 as the API does (U+FFFD), so events still meet their users', async () => {
+    const latin1 = (text: string) => Readable.from([Buffer.from(text, 'latin1')]);
+    await load(warehouse, { project: 'lp-latin1', kind: 'users', input: latin1('{"id":"jos\u00e9"}\n') });
+    await load(warehouse, { project: 'lp-latin1', kind: 'events', input: latin1('{"user_id":"jos\u00e9","source":"api","event":"caf\u00e9","timestamp":"2026-03-01T10:00:00Z"}\n') });
+    const { rows } = await warehouse.query<{ profile: string; events_user: string; name: string }>(
+      `SELECT (SELECT hex(id) FROM users WHERE project = 'lp-latin1') AS profile, hex(user_id) AS events_user, hex(event) AS name FROM events WHERE project = 'lp-latin1'`);
+    expect(rows).toEqual([{ profile: '6A6F73EFBFBD', events_user: '6A6F73EFBFBD', name: '636166EFBFBD' }]);
+  });
+
+  it('reads a 19-digit number wherever JSON allows it, after a carriage return too', async () => {
+    await load(warehouse, { project: 'lp-cr', kind: 'events', input: lines('{"user_id":"u","source":"api","event":"e","timestamp":"2026-03-01T10:00:00Z","properties":{"a":\r99999999999999999999}}') });
+    const { rows } = await warehouse.query<{ t: string }>(`SELECT dynamicType(properties.a) AS t FROM events WHERE project = 'lp-cr'`);
+    expect(rows).toEqual([{ t: 'Float64' }]);
   });
 
   it('checks the timestamps of interactions and answers alike', async () => {
@@ -201,7 +238,7 @@ describe('segments load', () => {
 
   const bad: Array<[string, object | string, RegExp]> = [
     ['an unknown source', { user_id: 'u', source: 'mixpanel', event: 'e', timestamp: '2026-01-01T00:00:00Z' }, /source must be jimo, segmentio, posthog or api/],
-    ['a nested property', { user_id: 'u', source: 'api', event: 'e', timestamp: '2026-01-01T00:00:00Z', properties: { a: { b: 1 } } }, /properties must map keys/],
+    ['a nested property', { user_id: 'u', source: 'api', event: 'e', timestamp: '2026-01-01T00:00:00Z', properties: { a: { b: 1 } } }, /^line 2: \/properties\/a must be a string/],
     // SPEC §2: keys of 1 to 128 characters, lists of strings, as POST /v1/events refuses them.
     ['an empty property key', { user_id: 'u', source: 'api', event: 'e', timestamp: '2026-01-01T00:00:00Z', properties: { '': 1 } }, /^line 2: properties must map keys/],
     ['a property key of 129 characters', { user_id: 'u', source: 'api', event: 'e', timestamp: '2026-01-01T00:00:00Z', properties: { ['k'.repeat(129)]: 1 } }, /^line 2: properties must map keys/],
