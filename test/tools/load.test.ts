@@ -172,6 +172,13 @@ describe('segments load', () => {
     ['a comma after the object', '{"user_id":"u","source":"api","event":"e","timestamp":"2026-01-01T00:00:00Z"},', /^line 1: /],
     ['an empty object in the properties', '{"user_id":"u","source":"api","event":"e","timestamp":"2026-01-01T00:00:00Z","properties":{"a":{},"b":1}}', /^line 1: \/properties\/a must be a string/],
     ['properties that are null', '{"user_id":"u","source":"api","event":"e","timestamp":"2026-01-01T00:00:00Z","properties":null}', /^line 1: \/properties must be object/],
+    // The engine reads the four bytes after \u whatever they are: a quote among them ends no string
+    // for it, and the second object it then sees named its own project.
+    ['a \\u without four hex digits, hiding a second object', '{"timestamp":"2026-01-01T00:00:00Z","source":"api","event":"e","user_id":"u\\u"abc"}{"project":"other","user_id":"v","source":"api","timestamp":"2026-01-01T00:00:00Z","event":"b\\""}', /^line 1: not valid JSON/],
+    ['an unescaped Windows path', '{"user_id":"C:\\users\\bob","source":"api","event":"e","timestamp":"2026-01-01T00:00:00Z"}', /^line 1: not valid JSON/],
+    ['an escape JSON does not have', '{"user_id":"\\x41","source":"api","event":"e","timestamp":"2026-01-01T00:00:00Z"}', /^line 1: not valid JSON/],
+    ['a raw tab inside a string', '{"user_id":"a\tb","source":"api","event":"e","timestamp":"2026-01-01T00:00:00Z"}', /^line 1: not valid JSON/],
+    ['a form feed between fields', '{\f"user_id":"u","source":"api","event":"e","timestamp":"2026-01-01T00:00:00Z"}', /^line 1: not valid JSON/],
   ];
   for (const [index, [name, line, message]] of otherwise.entries()) {
     it(`refuses ${name}, as the API does`, async () => {
@@ -216,6 +223,14 @@ describe('segments load', () => {
       input: lines({ id: 'lu', name: 'A', attributes: { x: 1, y: 2 } }, { id: 'lu', attributes: { y: null } }),
     });
     expect((await new UserStore(warehouse).read('lp', ['lu'])).get('lu')).toMatchObject({ name: 'A', attributes: { x: 1 } });
+  });
+
+  it('reads a byte order mark split across the first chunks, and a long line in many chunks', async () => {
+    const line = JSON.stringify({ user_id: 'u', source: 'api', event: 'e', timestamp: '2026-01-01T00:00:00Z', properties: { pad: 'x'.repeat(3_000_000) } });
+    const bytes = Buffer.concat([Buffer.from([0xef]), Buffer.from([0xbb, 0xbf]), Buffer.from(`${line}\n`)]);
+    const chunks = [bytes.subarray(0, 1), bytes.subarray(1, 2), ...Array.from({ length: Math.ceil((bytes.length - 2) / 65536) }, (_, i) => bytes.subarray(2 + i * 65536, 2 + (i + 1) * 65536))];
+    const { rows } = await load(warehouse, { project: 'lp-chunks', kind: 'events', input: Readable.from(chunks) });
+    expect(rows).toBe(1);
   });
 
   it('reads a file that starts with a UTF-8 byte order mark', async () => {
