@@ -257,6 +257,7 @@ function scanLine(line: Buffer): LineScan {
   let inString = false;
   let depth = 0;
   let closed = -1;
+  let lists = 0;
   const last = line.length - TIMESTAMP_KEY.length;
   for (let i = 0, n = line.length; i < n; i++) {
     const byte = line[i]!;
@@ -283,13 +284,33 @@ function scanLine(line: Buffer): LineScan {
       continue;
     }
     if (byte >= 0x30 && byte <= 0x39) {
+      // JSON's numbers only: the engine reads `01` as 1 in an answer, where the API refuses it.
+      if (digits === 0 && byte === 0x30 && isDigit(line[i + 1]) && !inFractionOrExponent(line, i)) return DOUBTED;
       if (++digits >= 19) bigInteger = true;
       continue;
     }
     digits = 0;
-    if (byte === 0x22 /* " */) {
+    if (byte === 0x2e /* . */) {
+      if (!isDigit(line[i - 1]) || !isDigit(line[i + 1])) return DOUBTED; // `.5`, `1.`
+    } else if (byte === 0x2b /* + */) {
+      if ((line[i - 1]! | 0x20) !== 0x65 /* e */) return DOUBTED; // `+1`
+    } else if (byte === 0x5b /* [ */) {
+      lists++;
+    } else if (byte === 0x5d /* ] */) {
+      lists--;
+    } else if (byte === 0x22 /* " */) {
       inString = true;
-      if (depth !== 1 || i > last || (line[i + 1]! | 0x20) !== 0x74 /* t */) continue;
+      if (depth !== 1) continue;
+      // A field's name (not a value, nor an item of a list) holds no capital: the engine matches
+      // names regardless of case, the API knows them in lowercase only.
+      if (lists === 0) {
+        let before = i - 1;
+        while (before >= 0 && isSpace(line[before]!)) before--;
+        if (line[before] === 0x7b /* { */ || line[before] === 0x2c /* , */) {
+          for (let k = i + 1; k < n && line[k] !== 0x22 && line[k] !== 0x5c; k++) if (line[k]! >= 0x41 && line[k]! <= 0x5a) return DOUBTED;
+        }
+      }
+      if (i > last || (line[i + 1]! | 0x20) !== 0x74 /* t */) continue;
       let k = 2;
       while (k < TIMESTAMP_KEY.length - 1 && (line[i + k]! | 0x20) === TIMESTAMP_KEY[k]) k++;
       if (k < TIMESTAMP_KEY.length - 1 || line[i + k] !== 0x22) continue;
@@ -312,6 +333,13 @@ function scanLine(line: Buffer): LineScan {
 }
 
 const DOUBTED: LineScan = { timestamp: -1, percent: false, bigInteger: false };
+const isDigit = (byte: number | undefined) => byte !== undefined && byte >= 0x30 && byte <= 0x39;
+/** Whether the digit at `i` follows a number's point or exponent, where JSON allows a leading 0. */
+function inFractionOrExponent(line: Buffer, i: number): boolean {
+  const before = line[i - 1]! | 0x20;
+  return before === 0x2e /* . */ || before === 0x65 /* e */ || line[i - 1] === 0x2b /* + */
+    || (line[i - 1] === 0x2d /* - */ && (line[i - 2]! | 0x20) === 0x65);
+}
 const HEX = new Uint8Array(256);
 for (const c of '0123456789abcdefABCDEF') HEX[c.charCodeAt(0)] = 1;
 const SIMPLE_ESCAPE = new Uint8Array(256);

@@ -188,6 +188,21 @@ describe('segments load', () => {
     });
   }
 
+  it('refuses numbers JSON does not have and field names in capitals, which the engine reads, as the API does', async () => {
+    const answer = (value: string) => `{"user_id":"u","experience":"x","step":"s","value":${value},"timestamp":"2026-01-01T00:00:00Z"}`;
+    for (const value of ['+1', '01', '-01', '.5', '-.5', '1.', '0.', '+1e5']) {
+      await expect(load(warehouse, { project: 'bad-numbers', kind: 'answers', input: lines(answer(value)) }), value).rejects.toThrow(/^line 1: not valid JSON/);
+    }
+    await expect(load(warehouse, { project: 'bad-case', kind: 'events', input: lines('{"USER_ID":"u","source":"api","event":"e","timestamp":"2026-01-01T00:00:00Z"}') }))
+      .rejects.toThrow(/^line 1: \/user_id is required/);
+    const { rows } = await warehouse.query<{ n: number }>(`SELECT count() AS n FROM answers WHERE project IN ('bad-numbers', 'bad-case')`);
+    expect(Number(rows[0]!.n)).toBe(0);
+    // What JSON does have still goes straight to the engine: capitals in values and lists, exponents, fractions.
+    const good = ['0', '-0.5', '1.05', '1e-05', '1E+5', '2.5e3', '["A","B"]'];
+    const loaded = await load(warehouse, { project: 'lp-numbers', kind: 'answers', input: lines(...good.map((v, i) => answer(v).replace('"u"', `"U${i}"`))) });
+    expect(loaded.rows).toBe(good.length);
+  });
+
   it('refuses an answer too large to be a finite number, as the API does', async () => {
     await expect(load(warehouse, { project: 'bad-inf', kind: 'answers', input: lines('{"user_id":"u","experience":"t","step":"s","value":1e400,"timestamp":"2026-03-01T10:00:00Z"}') }))
       .rejects.toThrow(/^line 1: value must be a string, a finite number or an array of strings/);
