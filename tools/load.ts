@@ -295,7 +295,7 @@ function scanLine(line: Buffer): LineScan {
     } else if (byte === 0x2b /* + */) {
       if ((line[i - 1]! | 0x20) !== 0x65 /* e */) return DOUBTED; // `+1`
     } else if (byte === 0x5b /* [ */) {
-      lists++;
+      if (++lists > 1) return DOUBTED; // a list in a list: never valid, and deep ones the engine refuses unnamed
     } else if (byte === 0x5d /* ] */) {
       lists--;
     } else if (byte === 0x22 /* " */) {
