@@ -258,6 +258,7 @@ function scanLine(line: Buffer): LineScan {
   let depth = 0;
   let closed = -1;
   let lists = 0;
+  let fraction = false;
   const last = line.length - TIMESTAMP_KEY.length;
   for (let i = 0, n = line.length; i < n; i++) {
     const byte = line[i]!;
@@ -285,8 +286,12 @@ function scanLine(line: Buffer): LineScan {
     }
     if (byte >= 0x30 && byte <= 0x39) {
       // JSON's numbers only: the engine reads `01` as 1 in an answer, where the API refuses it.
-      if (digits === 0 && byte === 0x30 && isDigit(line[i + 1]) && !inFractionOrExponent(line, i)) return DOUBTED;
-      if (++digits >= 19) bigInteger = true;
+      if (digits === 0) {
+        fraction = inFractionOrExponent(line, i);
+        if (byte === 0x30 && isDigit(line[i + 1]) && !fraction) return DOUBTED;
+      }
+      // Only an integer part can lie past 64 bits (a full-precision double has 19 decimals).
+      if (++digits >= 19 && !fraction) bigInteger = true;
       continue;
     }
     digits = 0;

@@ -198,7 +198,7 @@ describe('segments load', () => {
     const { rows } = await warehouse.query<{ n: number }>(`SELECT count() AS n FROM answers WHERE project IN ('bad-numbers', 'bad-case')`);
     expect(Number(rows[0]!.n)).toBe(0);
     // What JSON does have still goes straight to the engine: capitals in values and lists, exponents, fractions.
-    const good = ['0', '-0.5', '1.05', '1e-05', '1E+5', '2.5e3', '["A","B"]'];
+    const good = ['0', '-0.5', '1.05', '1e-05', '1E+5', '2.5e3', '["A","B"]', '0.0003333333333333333'];
     const loaded = await load(warehouse, { project: 'lp-numbers', kind: 'answers', input: lines(...good.map((v, i) => answer(v).replace('"u"', `"U${i}"`))) });
     expect(loaded.rows).toBe(good.length);
   });
@@ -238,6 +238,18 @@ describe('segments load', () => {
       input: lines({ id: 'lu', name: 'A', attributes: { x: 1, y: 2 } }, { id: 'lu', attributes: { y: null } }),
     });
     expect((await new UserStore(warehouse).read('lp', ['lu'])).get('lu')).toMatchObject({ name: 'A', attributes: { x: 1 } });
+  });
+
+  it('passes ordinary JSON on as its bytes, untouched: numbers of every JSON form, capitals in values, unicode keys', async () => {
+    const line = '{ "user_id":"U1","source":"api","event":"Purchase Completed","timestamp":"2026-06-11T10:00:00.000Z","properties":{"Plan":"Pro","amount":12.5,"n":-3,"z":0,"small":0.0003333333333333333,"e":1E+10,"f":-1.0e-07,"tags":["A","b"],"日本":true,"$x":[]}}';
+    const out: Buffer[] = [];
+    const transform = new ProjectLines('p1', 'events');
+    transform.on('data', (b: Buffer) => out.push(b));
+    const done = new Promise((resolve) => transform.on('end', resolve));
+    transform.end(Buffer.from(`${line}\n`));
+    await done;
+    // A line read and written again in JavaScript would have lost the space after its brace.
+    expect(Buffer.concat(out).toString()).toBe(`{"project":"p1", ${line.slice(2)}\n`);
   });
 
   it('reads a byte order mark split across the first chunks, and a long line in many chunks', async () => {
