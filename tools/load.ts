@@ -9,7 +9,7 @@
  * API would: the engine's parser takes more than the contract allows. Users
  * go through the same merge as POST /v1/users, in batches of 10 000.
  */
-import { createInterface } from 'node:readline';
+import { StringDecoder } from 'node:string_decoder';
 import { isUtf8 } from 'node:buffer';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import type { ValidateFunction } from 'ajv';
@@ -361,6 +361,22 @@ const TIMESTAMP_KEY = Buffer.from('"timestamp"');
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 const isSpace = (byte: number) => byte === 0x20 || byte === 0x09 || byte === 0x0d;
 
+/**
+ * The lines of a UTF-8 stream, split at '\n' only (a '\r' before it dropped), as the other kinds'
+ * lines are: readline also splits at a lone '\r', which JSON allows between tokens.
+ */
+async function* linesOf(input: Readable): AsyncIterable<string> {
+  const decoder = new StringDecoder('utf8');
+  let rest = '';
+  for await (const chunk of input) {
+    const parts = (rest + (typeof chunk === 'string' ? chunk : decoder.write(chunk))).split('\n');
+    rest = parts.pop()!;
+    for (const part of parts) yield part.endsWith('\r') ? part.slice(0, -1) : part;
+  }
+  rest += decoder.end();
+  if (rest) yield rest.endsWith('\r') ? rest.slice(0, -1) : rest;
+}
+
 async function loadUsers(users: UserStore, options: LoadOptions): Promise<{ rows: number }> {
   const valid = strictValidator<UserWrite>(userSchema);
   let batch: UserWrite[] = [];
@@ -374,7 +390,7 @@ async function loadUsers(users: UserStore, options: LoadOptions): Promise<{ rows
     batch = [];
     options.onProgress?.({ rows, bytes });
   };
-  for await (const read of createInterface({ input: options.input, crlfDelay: Infinity })) {
+  for await (const read of linesOf(options.input)) {
     line++;
     bytes += Buffer.byteLength(read) + 1;
     const text = line === 1 ? read.replace(/^\uFEFF/, '') : read;

@@ -240,6 +240,16 @@ describe('segments load', () => {
     expect((await new UserStore(warehouse).read('lp', ['lu'])).get('lu')).toMatchObject({ name: 'A', attributes: { x: 1 } });
   });
 
+  it('reads users lines as it reads the other kinds: split at newlines only, CRLF endings and a CR between fields alike', async () => {
+    const { rows } = await load(warehouse, {
+      project: 'lp-cr-users', kind: 'users',
+      input: Readable.from([Buffer.from('\ufeff{"id":"a",\r"name":"A"}\r\n{"id":"b"'), Buffer.from(',"name":"B"}\r\n\r\n{"id":"c"}')]),
+    });
+    expect(rows).toBe(3);
+    const read = await new UserStore(warehouse).read('lp-cr-users', ['a', 'b', 'c']);
+    expect([...read.values()].map((u) => u.name)).toEqual(['A', 'B', null]);
+  });
+
   it('passes ordinary JSON on as its bytes, untouched: numbers of every JSON form, capitals in values, unicode keys', async () => {
     const line = '{ "user_id":"U1","source":"api","event":"Purchase Completed","timestamp":"2026-06-11T10:00:00.000Z","properties":{"Plan":"Pro","amount":12.5,"n":-3,"z":0,"small":0.0003333333333333333,"e":1E+10,"f":-1.0e-07,"tags":["A","b"],"日本":true,"$x":[]}}';
     const out: Buffer[] = [];
