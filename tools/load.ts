@@ -1,13 +1,14 @@
 /**
  * Bulk NDJSON load (`segments load`): one object a line in the HTTP shapes.
- * Events, interactions and answers are parsed by the engine: lines pass
+ * Events, interactions and answers are parsed by the engine: a line passes
  * through here as bytes, only gaining the project (`{"project":…,` spliced
- * before the first field), so no JavaScript object is made per row. The
- * exceptions, both rare, are lines with a '%' (their property keys need the
- * key encoding ClickHouse cannot do, model/keys.ts) and lines with an integer
- * past 64 bits. Each line's timestamp is checked here on its bytes, as the
- * API would: the engine's parser takes more than the contract allows. Users
- * go through the same merge as POST /v1/users, in batches of 10 000.
+ * before the first field), so no JavaScript object is made per row — when one
+ * pass over its bytes (`scanLine`) finds nothing the engine would read
+ * otherwise than the API. Any other line, and one whose keys need the encoding
+ * ClickHouse cannot do (model/keys.ts) or that holds an integer past 64 bits,
+ * is read here with the API's own checks and written again as the API writes
+ * a row. Users go through the same checks and merge as POST /v1/users, in
+ * batches of 10 000.
  */
 import { StringDecoder } from 'node:string_decoder';
 import { isUtf8 } from 'node:buffer';
@@ -91,7 +92,7 @@ export class ProjectLines extends Transform {
 
   private readonly encodeProperties: boolean;
   /** The API's own check of a row of this kind, for the lines read here. */
-  private readonly valid: ValidateFunction;
+  private readonly valid: ValidateFunction<Record<string, unknown>>;
 
   constructor(private readonly project: string, kind: Exclude<LoadKind, 'users'>) {
     super();
@@ -156,7 +157,7 @@ export class ProjectLines extends Transform {
       if (line[0] !== 0x7b /* { */) throw new LoadError(`line ${this.line}: not a JSON object`);
       const scan = scanLine(line);
       // A line read here goes on as the API writes a row: the engine never parses what was doubted.
-      if (!this.passes(line, scan) || scan.bigInteger || (this.encodeProperties && scan.percent)
+      if (!passesAsBytes(line, scan) || scan.bigInteger || (this.encodeProperties && scan.percent)
         || (surrogates && mayHoldSurrogates(line.toString('utf8'))) || (notUtf8 && !isUtf8(line))) {
         pieces.push(this.reencode(this.readRow(line)), NEWLINE);
         continue;
@@ -183,39 +184,9 @@ export class ProjectLines extends Transform {
     else this.gaps.push([this.rows + 1, (last?.[1] ?? 0) + 1]);
   }
 
-  /**
-   * Whether a line may go to the engine as bytes: its scan found nothing to doubt and one
-   * lowercase top-level "timestamp" whose value is a timestamp the API accepts. The engine's own
-   * parser reads a timestamp with best effort (no zone as UTC, `01/11/2026`, a number as
-   * milliseconds); every form the API accepts it reads as the same instant
-   * (test/tools/load.test.ts). Any other line is read here.
-   */
-  private passes(line: Buffer, scan: LineScan): boolean {
-    if (scan.timestamp === -1) return false;
-    let i = scan.timestamp + TIMESTAMP_KEY.length;
-    while (isSpace(line[i]!)) i++;
-    if (line[i] !== 0x3a /* : */) return false;
-    do i++; while (isSpace(line[i]!));
-    const end = line[i] === 0x22 /* " */ ? line.indexOf(0x22, i + 1) : -1;
-    // A string without escapes.
-    return end !== -1 && (isCanonicalTimestamp(line, i + 1, end)
-      || (!line.subarray(i + 1, end).includes(0x5c /* \ */) && isTimestamp(line.toString('latin1', i + 1, end))));
-  }
-
   /** A line read here, and checked as the API checks a row of its kind, with the API's message. */
   private readRow(line: Buffer): Record<string, unknown> {
-    const row = this.parse(line);
-    if (!this.valid(row)) throw new LoadError(`line ${this.line}: ${validationError(this.valid.errors!, undefined).message}`);
-    return row;
-  }
-
-  /** A line read here rather than by the engine, with the checks of every JSON input. */
-  private parse(line: Buffer): Record<string, unknown> {
-    try {
-      return parseJson(line.toString('utf8')) as Record<string, unknown>;
-    } catch (error) {
-      throw new LoadError(`line ${this.line}: ${(error as Error).message}`);
-    }
+    return readChecked(line.toString('utf8'), this.valid, this.line);
   }
 
   /** A row written again as the API writes one: keys encoded, integers past 64 bits as doubles. */
@@ -226,12 +197,45 @@ export class ProjectLines extends Transform {
   }
 }
 
+/**
+ * Whether a line may go to the engine as bytes: its scan found nothing to doubt and one
+ * lowercase top-level "timestamp" whose value is a timestamp the API accepts. The engine's own
+ * parser reads a timestamp with best effort (no zone as UTC, `01/11/2026`, a number as
+ * milliseconds); every form the API accepts it reads as the same instant
+ * (test/tools/load.test.ts). Any other line is read here.
+ */
+function passesAsBytes(line: Buffer, scan: LineScan): boolean {
+  if (scan.timestamp === -1) return false;
+  let i = scan.timestamp + TIMESTAMP_KEY.length;
+  while (isSpace(line[i]!)) i++;
+  if (line[i] !== 0x3a /* : */) return false;
+  do i++; while (isSpace(line[i]!));
+  const end = line[i] === 0x22 /* " */ ? line.indexOf(0x22, i + 1) : -1;
+  // A string without escapes.
+  return end !== -1 && (isCanonicalTimestamp(line, i + 1, end)
+    || (!line.subarray(i + 1, end).includes(0x5c /* \ */) && isTimestamp(line.toString('latin1', i + 1, end))));
+}
+
+/** A line read in JavaScript, with the checks of every JSON input and then the API's for its kind. */
+function readChecked<T>(text: string, valid: ValidateFunction<T>, line: number): T {
+  let value: unknown;
+  try {
+    value = parseJson(text);
+  } catch (error) {
+    throw new LoadError(`line ${line}: ${(error as Error).message}`);
+  }
+  // The same message as the API gives for the same object.
+  if (!valid(value)) throw new LoadError(`line ${line}: ${validationError(valid.errors!, undefined).message}`);
+  return value;
+}
+
 /** What the loader needs to know of a line before passing it on, found in one pass over its bytes. */
 interface LineScan {
   /**
-   * Where the top-level key `"timestamp"` starts, when the line has it once in lowercase and
-   * nothing else to doubt; else -1, to be read here. Doubted: the key in another ASCII case (the
-   * engine matches field names regardless of case) or twice; an escape of a printable ASCII
+   * Where the top-level key `"timestamp"` starts, when the line has it once and nothing else to
+   * doubt; else -1, to be read here. Doubted: a top-level name with a capital (the engine matches
+   * field names regardless of case), the key twice; an escape or a number JSON does not have, a
+   * raw control character, a list in a list; an escape of a printable ASCII
    * character (`\u0041`), which could spell a name another way; a null at the top level or in a
    * list, and an object inside the properties (the engine keeps the one and drops the others,
    * where the API refuses them); anything after the line's object (the engine would read a second
@@ -309,26 +313,22 @@ function scanLine(line: Buffer): LineScan {
       // A field's name (not a value, nor an item of a list) holds no capital: the engine matches
       // names regardless of case, the API knows them in lowercase only.
       if (lists === 0) {
-        let before = i - 1;
-        while (before >= 0 && isSpace(line[before]!)) before--;
-        if (line[before] === 0x7b /* { */ || line[before] === 0x2c /* , */) {
+        const before = byteBefore(line, i);
+        if (before === 0x7b /* { */ || before === 0x2c /* , */) {
           for (let k = i + 1; k < n && line[k] !== 0x22 && line[k] !== 0x5c; k++) if (line[k]! >= 0x41 && line[k]! <= 0x5a) return DOUBTED;
         }
       }
-      if (i > last || (line[i + 1]! | 0x20) !== 0x74 /* t */) continue;
-      let k = 2;
-      while (k < TIMESTAMP_KEY.length - 1 && (line[i + k]! | 0x20) === TIMESTAMP_KEY[k]) k++;
-      if (k < TIMESTAMP_KEY.length - 1 || line[i + k] !== 0x22) continue;
-      if (found !== -1 || line.compare(TIMESTAMP_KEY, 0, TIMESTAMP_KEY.length, i, i + TIMESTAMP_KEY.length) !== 0) doubt = true;
+      // The name in another case has been doubted as a capital just above.
+      if (i > last || line[i + 1] !== 0x74 /* t */ || line.compare(TIMESTAMP_KEY, 0, TIMESTAMP_KEY.length, i, i + TIMESTAMP_KEY.length) !== 0) continue;
+      if (found !== -1) doubt = true;
       found = i;
     } else if (byte === 0x7b /* { */) {
       if (++depth > 2 || closed !== -1) doubt = true;
     } else if (byte === 0x7d /* } */) {
       if (--depth === 0) closed = i;
     } else if (byte === 0x6e /* n */ && line[i + 1] === 0x75 && line[i + 2] === 0x6c && line[i + 3] === 0x6c) {
-      let before = i - 1;
-      while (before >= 0 && isSpace(line[before]!)) before--;
-      if (depth === 1 || line[before] === 0x5b /* [ */ || line[before] === 0x2c /* , */) doubt = true;
+      const before = byteBefore(line, i);
+      if (depth === 1 || before === 0x5b /* [ */ || before === 0x2c /* , */) doubt = true;
     } else if (byte < 0x20 && byte !== 0x09 && byte !== 0x0d) {
       return DOUBTED; // not JSON whitespace (a form feed, say)
     }
@@ -338,6 +338,12 @@ function scanLine(line: Buffer): LineScan {
 }
 
 const DOUBTED: LineScan = { timestamp: -1, percent: false, bigInteger: false };
+/** The byte before `i`, spaces skipped (undefined at the line's start). */
+function byteBefore(line: Buffer, i: number): number | undefined {
+  let before = i - 1;
+  while (before >= 0 && isSpace(line[before]!)) before--;
+  return line[before];
+}
 const isDigit = (byte: number | undefined) => byte !== undefined && byte >= 0x30 && byte <= 0x39;
 /** Whether the digit at `i` follows a number's point or exponent, where JSON allows a leading 0. */
 function inFractionOrExponent(line: Buffer, i: number): boolean {
@@ -350,7 +356,7 @@ for (const c of '0123456789abcdefABCDEF') HEX[c.charCodeAt(0)] = 1;
 const SIMPLE_ESCAPE = new Uint8Array(256);
 for (const c of '"\\/bfnrt') SIMPLE_ESCAPE[c.charCodeAt(0)] = 1;
 
-const ROW_VALIDATORS: Record<Exclude<LoadKind, 'users'>, () => ValidateFunction> = {
+const ROW_VALIDATORS: Record<Exclude<LoadKind, 'users'>, () => ValidateFunction<Record<string, unknown>>> = {
   events: () => strictValidator(eventSchema),
   interactions: () => strictValidator(interactionSchema),
   answers: () => strictValidator(answerSchema),
@@ -395,15 +401,7 @@ async function loadUsers(users: UserStore, options: LoadOptions): Promise<{ rows
     bytes += Buffer.byteLength(read) + 1;
     const text = line === 1 ? read.replace(/^\uFEFF/, '') : read;
     if (!text.trim()) continue;
-    let value: unknown;
-    try {
-      value = parseJson(text);
-    } catch (error) {
-      throw new LoadError(`line ${line}: ${(error as Error).message}`);
-    }
-    // The same message as POST /v1/users gives for the same object.
-    if (!valid(value)) throw new LoadError(`line ${line}: ${validationError(valid.errors!, undefined).message}`);
-    batch.push(value);
+    batch.push(readChecked(text, valid, line));
     if (batch.length === MAX_BATCH) await flush();
   }
   await flush();
