@@ -3,7 +3,7 @@
  */
 import { createReadStream, statSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { loadConfig, PROJECT_ID } from '../server/config.js';
+import { forMaintenance, loadConfig, PROJECT_ID } from '../server/config.js';
 import { startServer } from '../server/main.js';
 import { openWarehouse } from '../server/warehouse/index.js';
 import { isMigrated, migrate } from '../server/warehouse/migrations.js';
@@ -66,7 +66,7 @@ program.command('seed')
     const anchorMs = o.anchor === undefined ? undefined : parseTimestamp(o.anchor);
     if (o.anchor !== undefined && anchorMs === undefined) throw new InvalidArgumentError('--anchor: not an ISO date or timestamp');
     const config = loadConfig();
-    const warehouse = openWarehouse(config);
+    const warehouse = openWarehouse(forMaintenance(config));
     const bars = new Map<SeedStep, ReturnType<typeof progressBar>>();
     try {
       await migrate(warehouse);
@@ -100,7 +100,7 @@ program.command('load')
   .argument('<file>', 'NDJSON file, or - for standard input')
   .action(async (file: string, o: { project: string; kind: LoadKind }) => {
     const config = loadConfig();
-    const warehouse = openWarehouse(config);
+    const warehouse = openWarehouse(forMaintenance(config));
     const total = file === '-' ? 0 : statSync(file).size;
     const bar = progressBar(o.kind, total ? 'bytes' : 'rows');
     try {

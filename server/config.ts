@@ -33,15 +33,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ? { url: env.CLICKHOUSE_URL, user: env.CLICKHOUSE_USER, password: env.CLICKHOUSE_PASSWORD, database: env.CLICKHOUSE_DATABASE }
       : undefined,
     apiKeys: parseApiKeys(env.API_KEYS),
-    demoData: !/^(0|false|no|off)$/i.test((env.DEMO_DATA ?? '1').trim()),
+    demoData: flag(env.DEMO_DATA, true, 'DEMO_DATA'),
     queryTimeoutMs: integer(env.QUERY_TIMEOUT_MS, 30_000, 'QUERY_TIMEOUT_MS', 1),
   };
+}
+
+/**
+ * QUERY_TIMEOUT_MS bounds the queries of requests. Work that is not a request — migrations and the
+ * demo dataset at start, `seed`, `load` — runs under this limit instead: a migration rewriting a
+ * large table or a bulk load takes minutes, and a tight request limit must not stop it.
+ */
+export const MAINTENANCE_TIMEOUT_MS = 6 * 3_600_000;
+
+export function forMaintenance<C extends Pick<Config, 'queryTimeoutMs'>>(config: C): C {
+  return { ...config, queryTimeoutMs: Math.max(config.queryTimeoutMs, MAINTENANCE_TIMEOUT_MS) };
 }
 
 /** `project:key,project:key`; unset → the single project `demo` with key `demo`. */
 export function parseApiKeys(text: string | undefined): Map<string, string> {
   const keys = new Map<string, string>();
-  if (!text || !text.trim()) return new Map([['demo', 'demo']]);
+  if (!text) return new Map([['demo', 'demo']]);
+  // Blanks only is a value someone meant (a template left unfilled), not "unset": serving the
+  // demo key on a server meant to be locked down would be the wrong way to read it.
+  if (!text.trim()) throw new Error('API_KEYS is blank: give project:key pairs, or leave it unset for the demo project');
   for (const entry of text.split(',').map((s) => s.trim()).filter(Boolean)) {
     const at = entry.indexOf(':');
     const project = entry.slice(0, at);
@@ -56,6 +70,15 @@ export function parseApiKeys(text: string | undefined): Map<string, string> {
   }
   if (keys.size === 0) throw new Error(`API_KEYS: no project:key in ${JSON.stringify(text)}`);
   return keys;
+}
+
+/** On: 1, true, yes, on; off: 0, false, no, off (any case); anything else is a typo, refused. */
+function flag(text: string | undefined, fallback: boolean, name: string): boolean {
+  const value = (text ?? '').trim().toLowerCase();
+  if (value === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+  if (['0', 'false', 'no', 'off'].includes(value)) return false;
+  throw new Error(`${name} must be 1, true, yes or on, or 0, false, no or off, got ${JSON.stringify(text)}`);
 }
 
 function integer(text: string | undefined, fallback: number, name: string, least = 0): number {

@@ -5,11 +5,11 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
-import type { Config } from './config.js';
+import { forMaintenance, type Config } from './config.js';
+import { loadDemo } from './demo.js';
 import { openWarehouse } from './warehouse/index.js';
 import { migrate } from './warehouse/migrations.js';
 import type { Warehouse } from './warehouse/warehouse.js';
-import { DEMO_SIZES, seed } from '../tools/seed.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -19,14 +19,9 @@ export interface RunningServer {
 }
 
 export async function startServer(config: Config, log = console.log): Promise<RunningServer> {
+  await prepareStore(config, log);
   const warehouse = openWarehouse(config);
   try {
-    if ((await migrate(warehouse)).cluster) log('The tables are a cluster\'s: schema changes come from `segments cluster-ddl` (sql/README.md)');
-    if (config.demoData && (await isEmpty(warehouse))) {
-      const started = Date.now();
-      await seed(warehouse, { project: 'demo', ...DEMO_SIZES, seed: 42, anchor: startOfTodayUtc() });
-      log(`Loaded the demo dataset into project "demo" in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    }
     const app = await buildApp({ config, warehouse, logger: { level: process.env.LOG_LEVEL ?? 'info' } });
     const url = await app.listen({ port: config.port, host: config.host });
     let closing: Promise<void> | undefined;
@@ -38,10 +33,27 @@ export async function startServer(config: Config, log = console.log): Promise<Ru
   }
 }
 
-async function isEmpty(warehouse: Warehouse): Promise<boolean> {
-  const { rows } = await warehouse.query<{ n: number }>(
-    'SELECT (SELECT count() FROM users) + (SELECT count() FROM events) AS n');
-  return Number(rows[0]?.n ?? 0) === 0;
+/**
+ * Migrations, then the demo dataset on an empty store: work that is not a request, so it runs
+ * without QUERY_TIMEOUT_MS (a tight request limit would otherwise stop the server from starting),
+ * on a connection of its own closed before the server's opens.
+ */
+async function prepareStore(config: Config, log: (line: string) => void): Promise<void> {
+  const warehouse = openWarehouse(forMaintenance(config));
+  try {
+    if ((await migrate(warehouse)).cluster) {
+      log('The tables are a cluster\'s: schema changes come from `segments cluster-ddl` (sql/README.md); no demo dataset is loaded there');
+      return;
+    }
+    if (!config.demoData) return;
+    const started = Date.now();
+    const done = await loadDemo(warehouse, startOfTodayUtc());
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    if (done === 'loaded') log(`Loaded the demo dataset into project "demo" in ${seconds} s`);
+    if (done === 'reloaded') log(`Loaded the demo dataset into project "demo" again, in ${seconds} s: the last start was cut short while loading it`);
+  } finally {
+    await warehouse.close();
+  }
 }
 
 export function startOfTodayUtc(): Date {

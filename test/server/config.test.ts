@@ -11,7 +11,9 @@ describe('configuration', () => {
 
   it('turns the demo data off with 0, and with the other usual spellings of "off"', () => {
     for (const off of ['0', 'false', 'FALSE', 'no', 'off', ' 0 ']) expect(loadConfig({ DEMO_DATA: off }).demoData, off).toBe(false);
-    for (const on of ['1', 'true', 'yes']) expect(loadConfig({ DEMO_DATA: on }).demoData, on).toBe(true);
+    for (const on of ['1', 'true', 'yes', 'ON', '']) expect(loadConfig({ DEMO_DATA: on }).demoData, on).toBe(true);
+    // A typo is not read as either.
+    expect(() => loadConfig({ DEMO_DATA: 'maybe' })).toThrow(/DEMO_DATA must be/);
   });
 
   it('reads API_KEYS as project:key pairs, and refuses a malformed one or a key given twice', () => {
@@ -21,6 +23,9 @@ describe('configuration', () => {
     // Typos fail loudly rather than leaving no key, or one key made of two.
     expect(() => parseApiKeys(',')).toThrow(/no project:key/);
     expect(() => parseApiKeys('p1:k1;p2:k2')).toThrow(/API_KEYS/);
+    // Blanks are a value left unfilled, not "unset": they do not open the demo key.
+    expect(() => parseApiKeys('  ')).toThrow(/API_KEYS is blank/);
+    expect([...parseApiKeys('')]).toEqual([['demo', 'demo']]);
   });
 
   it('refuses a PORT that is not a number', () => {

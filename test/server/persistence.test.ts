@@ -117,9 +117,10 @@ describe('SPEC §5 the server process', () => {
     expect(late).toBe(10_000);
   }, 120_000);
 
-  it('loads the demo project once, on an empty store only', async () => {
+  it('loads the demo project once, on an empty store only, whatever QUERY_TIMEOUT_MS requests have', async () => {
     const demoDir = tempDir('segments-demo-');
-    const env = { DATA_DIR: demoDir, DEMO_DATA: '1', API_KEYS: '' };
+    // Migrations and the demo are not requests: a tight request limit does not stop the start.
+    const env = { DATA_DIR: demoDir, DEMO_DATA: '1', API_KEYS: '', QUERY_TIMEOUT_MS: '50' };
     const server = await start(env);
     expect(server.output()).toContain('Loaded the demo dataset into project "demo"');
     const health = await fetch(`${server.url}/health`);
