@@ -146,8 +146,7 @@ async function compileFile(file: string, o: TreeOptions, kind: 'count' | 'filter
   const now = o.now ?? (body && tree.now !== undefined ? String(tree.now) : undefined);
   const nowMs = now === undefined ? Date.now() : parseTimestamp(now);
   if (nowMs === undefined) throw new InvalidArgumentError(`${o.now === undefined ? '"now" of the body' : '--now'}: not an ISO timestamp`);
-  const needsSegments = text.includes('"segment"');
-  const warehouse = needWarehouse || needsSegments ? openWarehouse(loadConfig()) : undefined;
+  const warehouse = needWarehouse || namesSegments(conditions) ? openWarehouse(loadConfig()) : undefined;
   try {
     // A new or older store gets its tables, as `serve`, `seed` and `load` give it, rather than an
     // engine error; a store that is up to date is only read (its user may be read-only).
@@ -159,6 +158,13 @@ async function compileFile(file: string, o: TreeOptions, kind: 'count' | 'filter
     await warehouse?.close();
     throw error;
   }
+}
+
+/** Whether a tree holds a nested-segment condition, whose segment the store must resolve. */
+function namesSegments(node: unknown): boolean {
+  if (Array.isArray(node)) return node.some(namesSegments);
+  if (!node || typeof node !== 'object') return false;
+  return (node as { type?: unknown }).type === 'segment' || Object.values(node).some(namesSegments);
 }
 
 treeOptions(program.command('compile')

@@ -33,9 +33,16 @@ export class EmbeddedWarehouse implements Warehouse {
   constructor(private readonly options: EmbeddedOptions) {
     mkdirSync(options.dataDir, { recursive: true });
     const settings = { ...SESSION_SETTINGS, max_execution_time: executionLimit(options.queryTimeoutMs) };
-    this.session = new Session(options.dataDir, {
-      connectionArgs: Object.entries(settings).map(([k, v]) => `--${k}=${v}`),
-    });
+    try {
+      this.session = new Session(options.dataDir, {
+        connectionArgs: Object.entries(settings).map(([k, v]) => `--${k}=${v}`),
+      });
+    } catch (error) {
+      // Most often the directory is another process's: the engine locks it for as long as it is open.
+      throw new WarehouseUnavailable(`could not open the embedded store in ${options.dataDir}: another process may hold it `
+        + '(a running `segments serve` keeps it: stop it before `load`, `seed` or `count`, or set DATA_DIR to another directory), or it is not writable',
+      undefined, { cause: error });
+    }
   }
 
   async query<Row>(sql: string, params: Params = {}, options: QueryOptions = {}): Promise<QueryResult<Row>> {

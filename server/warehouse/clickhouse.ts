@@ -6,7 +6,7 @@
  */
 import { Readable } from 'node:stream';
 import { randomUUID } from 'node:crypto';
-import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import { formatQueryParams } from '@clickhouse/client-common';
 import { classifyEngineError, WarehouseTimeout, WarehouseUnavailable, type WarehouseError } from './errors.js';
 import { CLUSTER_SETTINGS, executionLimit, INSERT_SETTINGS, SESSION_SETTINGS, type InsertData, type InsertRequest, type ParamValue, type Params, type QueryOptions, type QueryResult, type QueryStats, type Warehouse } from './warehouse.js';
@@ -31,6 +31,9 @@ export class ServerWarehouse implements Warehouse {
       password: options.password ?? '',
       database: options.database ?? 'default',
       request_timeout: options.queryTimeoutMs + 5_000,
+      // Every failure reaches the caller as a WarehouseError with a plain message (an unreachable
+      // server: "ClickHouse server unreachable"); the driver's own log printed its stack besides.
+      log: { level: ClickHouseLogLevel.OFF },
       // The HTTP interface takes every setting as text; the driver's types are stricter than that.
       clickhouse_settings: Object.fromEntries(Object.entries({
         ...SESSION_SETTINGS,

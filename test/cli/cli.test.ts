@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { EmbeddedWarehouse } from '../../server/warehouse/chdb.js';
 import { tempDir } from '../support/warehouse.js';
 
 const dir = tempDir('segments-cli-');
@@ -37,6 +38,37 @@ describe('segments CLI', () => {
     const run = segments('compile', join(dir, 'bad.json'));
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('/conditions/0/attribute');
+  });
+
+  it('compile opens the store only for a tree with a nested segment, not for the word "segment"', () => {
+    const noStore = { ...env, DATA_DIR: '/dev/null/no-store' };
+    const compile = (conditions: object) => {
+      const file = join(dir, 'words.json');
+      writeFileSync(file, JSON.stringify({ op: 'and', conditions: [conditions] }));
+      return spawnSync('node', ['bin/segments.js', 'compile', file], { env: noStore, encoding: 'utf8', timeout: 120_000 });
+    };
+    const words = compile({ type: 'custom_attribute', source: 'segmentio', key: 'segment', operator: 'is', value: 'segment' });
+    expect(words.status, words.stderr).toBe(0);
+    expect(words.stdout).toContain('traits');
+    const nested = compile({ type: 'segment', segment: 's1', operator: 'in' });
+    expect(nested.status).toBe(1);
+  });
+
+  it('says plainly when the store is held by another process, or the server is unreachable', async () => {
+    // This test's process holds a store, as a running `segments serve` would.
+    const held = join(dir, 'held');
+    const holder = new EmbeddedWarehouse({ dataDir: held, queryTimeoutMs: 30_000 });
+    try {
+      const run = spawnSync('node', ['bin/segments.js', 'count', tree], { env: { ...env, DATA_DIR: held }, encoding: 'utf8', timeout: 120_000 });
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain(`segments: could not open the embedded store in ${held}: another process may hold it`);
+    } finally {
+      await holder.close();
+    }
+    // One line, not the driver's log and stack.
+    const away = spawnSync('node', ['bin/segments.js', 'serve'], { env: { ...env, CLICKHOUSE_URL: 'http://127.0.0.1:1' }, encoding: 'utf8', timeout: 120_000 });
+    expect(away.status).toBe(1);
+    expect(away.stderr.trim()).toBe('segments: ClickHouse server unreachable');
   });
 
   it('count on a new store creates its tables and answers 0', () => {
