@@ -109,6 +109,7 @@ program.command('load')
       const { rows } = await load(warehouse, {
         project: o.project, kind: o.kind,
         input: file === '-' ? standardInput() : createReadStream(file),
+        file: file === '-' ? undefined : file,
         onProgress: ({ rows, bytes }) => (total ? bar.update(bytes, total) : bar.update(rows, rows)),
       });
       bar.stop();

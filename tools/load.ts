@@ -10,6 +10,7 @@
  * a row. Users go through the same checks and merge as POST /v1/users, in
  * batches of 10 000.
  */
+import { createReadStream } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { isUtf8 } from 'node:buffer';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
@@ -32,6 +33,8 @@ export interface LoadOptions {
   kind: LoadKind;
   input: Readable;
   onProgress?: (progress: { rows: number; bytes: number }) => void;
+  /** The file the input is read from, if it is one: a line the engine refuses is read from it again for the API's reason. */
+  file?: string;
 }
 
 export class LoadError extends Error {}
@@ -51,18 +54,44 @@ export async function load(warehouse: Warehouse, options: LoadOptions): Promise<
     // Rows written before the failure stay: say how many and where to resume, as loading the
     // whole file again would add them a second time. The embedded engine takes the stream in
     // chunks, each its own INSERT, and counts them; a server writes blocks as it reads, uncounted.
-    const stored = warehouse.kind === 'server' ? undefined : storedRows(error);
-    const note = stored === undefined ? ' (rows before it may already be loaded: check before loading the file again)'
-      : stored > 0 ? ` (its first ${stored} rows, through line ${lines.lineOf(stored)}, were loaded: resume after that line)` : '';
+    const note = resumeNote(warehouse.kind === 'server' ? undefined : storedRows(error), 'rows', (n) => lines.lineOf(n));
     // The engine numbers the rows it was given; the user knows the file's lines (blank ones included).
     if (error instanceof WarehouseRejectedData && error.row !== undefined) {
-      throw new LoadError(`line ${lines.lineOf(error.row)}: ${error.reason}${note}`, { cause: error });
+      const line = lines.lineOf(error.row);
+      const reason = (await apiReason(options, line)) ?? `line ${line}: ${error.reason}`;
+      throw new LoadError(`${reason}${note}`, { cause: error });
     }
     // A line refused here, on its way in: the driver reports it as its stream's failure.
     const own = ownRefusal(error);
     if (own) throw new LoadError(`${own.message}${note}`, { cause: error });
     throw error;
   }
+}
+
+/** What a failed load had written, and where to resume: loading the whole file again would add those rows twice. */
+function resumeNote(stored: number | undefined, noun: string, lineOf: (row: number) => number): string {
+  if (stored === undefined) return ' (rows before it may already be loaded: check before loading the file again)';
+  return stored > 0 ? ` (its first ${stored} ${noun}, through line ${lineOf(stored)}, were loaded: resume after that line)` : ' (nothing was loaded)';
+}
+
+/**
+ * The API's reason for refusing a line the engine refused (a field it does not know, one missing),
+ * in the API's words, as every line read here gets them: the line is read again from its file.
+ * Undefined when the input is no file (standard input), or the API would take the line.
+ */
+async function apiReason(options: LoadOptions, line: number): Promise<string | undefined> {
+  if (options.file === undefined || options.kind === 'users') return undefined;
+  let n = 0;
+  for await (const text of linesOf(createReadStream(options.file))) {
+    if (++n < line) continue;
+    try {
+      readChecked(n === 1 ? text.replace(/^\uFEFF/, '') : text, ROW_VALIDATORS[options.kind](), line);
+    } catch (error) {
+      if (error instanceof LoadError) return error.message;
+    }
+    return undefined;
+  }
+  return undefined;
 }
 
 function ownRefusal(error: unknown): LoadError | undefined {
@@ -388,22 +417,29 @@ async function loadUsers(users: UserStore, options: LoadOptions): Promise<{ rows
   let batch: UserWrite[] = [];
   let rows = 0;
   let line = 0;
+  let through = 0;
   let bytes = 0;
   const flush = async () => {
     if (batch.length === 0) return;
     await users.upsert(options.project, batch);
     rows += batch.length;
+    through = line;
     batch = [];
     options.onProgress?.({ rows, bytes });
   };
-  for await (const read of linesOf(options.input)) {
-    line++;
-    bytes += Buffer.byteLength(read) + 1;
-    const text = line === 1 ? read.replace(/^\uFEFF/, '') : read;
-    if (!text.trim()) continue;
-    batch.push(readChecked(text, valid, line));
-    if (batch.length === MAX_BATCH) await flush();
+  try {
+    for await (const read of linesOf(options.input)) {
+      line++;
+      bytes += Buffer.byteLength(read) + 1;
+      const text = line === 1 ? read.replace(/^\uFEFF/, '') : read;
+      if (!text.trim()) continue;
+      batch.push(readChecked(text, valid, line));
+      if (batch.length === MAX_BATCH) await flush();
+    }
+    await flush();
+  } catch (error) {
+    // Users are written MAX_BATCH at a time: the batches before the failure are in.
+    throw new LoadError(`${(error as Error).message}${resumeNote(rows, 'users', () => through)}`, { cause: error });
   }
-  await flush();
   return { rows };
 }

@@ -1,5 +1,6 @@
 /** `segments load`: NDJSON in the HTTP shapes, parsed by the engine. */
 import { Readable } from 'node:stream';
+import { createReadStream, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { load, ProjectLines } from '../../tools/load.js';
@@ -124,7 +125,7 @@ describe('segments load', () => {
     it(`refuses ${name} as a timestamp, as the API does`, async () => {
       const good = { user_id: 'u', source: 'api', event: 'ok', timestamp: '2026-01-01T00:00:00Z' };
       await expect(load(warehouse, { project: 'bad-ts', kind: 'events', input: lines(good, { ...good, timestamp }) }))
-        .rejects.toThrow(/^line 2: \/timestamp must be (an ISO 8601 timestamp with Z or an offset \(or a YYYY-MM-DD date\)|string)$/);
+        .rejects.toThrow(/^line 2: \/timestamp must be (an ISO 8601 timestamp with Z or an offset \(or a YYYY-MM-DD date\)|string) \(nothing was loaded\)$/);
     });
   }
 
@@ -156,7 +157,7 @@ describe('segments load', () => {
 
   it('refuses a null in a list answer, and takes strings that merely read ",null"', async () => {
     await expect(load(warehouse, { project: 'bad-null', kind: 'answers', input: lines({ user_id: 'u', experience: 't', step: 's', value: ['a', null], timestamp: '2026-03-01T10:00:00Z' }) }))
-      .rejects.toThrow(/^line 1: \/value must be a string, a finite number or an array of strings$/);
+      .rejects.toThrow(/^line 1: \/value must be a string, a finite number or an array of strings \(nothing was loaded\)$/);
     const { rows } = await load(warehouse, {
       project: 'lp-null', kind: 'answers',
       input: lines({ user_id: 'u', experience: 't', step: 's', value: ['a,null', '[null'], timestamp: '2026-03-01T10:00:00Z' }),
@@ -295,7 +296,7 @@ describe('segments load', () => {
     ['an empty property key', { user_id: 'u', source: 'api', event: 'e', timestamp: '2026-01-01T00:00:00Z', properties: { '': 1 } }, /^line 2: properties must map keys/],
     ['a property key of 129 characters', { user_id: 'u', source: 'api', event: 'e', timestamp: '2026-01-01T00:00:00Z', properties: { ['k'.repeat(129)]: 1 } }, /^line 2: properties must map keys/],
     ['a property key of 129 characters, dots counted once', { user_id: 'u', source: 'api', event: 'e', timestamp: '2026-01-01T00:00:00Z', properties: { ['.'.repeat(129)]: 1 } }, /^line 2: properties must map keys/],
-    ['a null in a list', { user_id: 'u', source: 'api', event: 'e', timestamp: '2026-01-01T00:00:00Z', properties: { tags: ['a', null] } }, /^line 2: \/properties\/tags must be a string, a finite number, a boolean, an array of strings, or null$/],
+    ['a null in a list', { user_id: 'u', source: 'api', event: 'e', timestamp: '2026-01-01T00:00:00Z', properties: { tags: ['a', null] } }, /^line 2: \/properties\/tags must be a string, a finite number, a boolean, an array of strings, or null \(nothing was loaded\)$/],
     ['a null first in a list, spaced', '{"user_id":"u","source":"api","event":"e","timestamp":"2026-01-01T00:00:00Z","properties":{"tags":[ null ]}}', /^line 2: \/properties\/tags must be/],
     ['a list of numbers', { user_id: 'u', source: 'api', event: 'e', timestamp: '2026-01-01T00:00:00Z', properties: { tags: [1, 2] } }, /^line 2: properties must map keys/],
     ['a missing timestamp', { user_id: 'u', source: 'api', event: 'e' }, /^line 2: \/timestamp is required/],
@@ -303,10 +304,10 @@ describe('segments load', () => {
     ['a project of its own', { project: 'other', user_id: 'u', source: 'api', event: 'e', timestamp: '2026-01-01T00:00:00Z' }, /project/],
     // The engine matches field names in any case: the spliced project is never overridden.
     ['a project of its own, in capitals', { user_id: 'u', source: 'api', event: 'e', timestamp: '2026-01-01T00:00:00Z', PROJECT: 'other' }, /project/i],
-    ['a line that is not an object', '[1,2]', /^line 2: not a JSON object$/],
+    ['a line that is not an object', '[1,2]', /^line 2: not a JSON object \(nothing was loaded\)$/],
     // The engine's parser would read these as their text: the HTTP API refuses them.
-    ['an event name that is an array', { user_id: 'u', source: 'api', event: ['e'], timestamp: '2026-01-01T00:00:00Z' }, /^line 2: .*key event\)$/],
-    ['a user id that is a number', { user_id: 5, source: 'api', event: 'e', timestamp: '2026-01-01T00:00:00Z' }, /^line 2: .*key user_id\)$/],
+    ['an event name that is an array', { user_id: 'u', source: 'api', event: ['e'], timestamp: '2026-01-01T00:00:00Z' }, /^line 2: .*key event\) \(nothing was loaded\)$/],
+    ['a user id that is a number', { user_id: 5, source: 'api', event: 'e', timestamp: '2026-01-01T00:00:00Z' }, /^line 2: .*key user_id\) \(nothing was loaded\)$/],
     // The engine refused a lone high surrogate in a way that named no line, and stored a lone low one as U+FFFD.
     ['a lone high surrogate', { user_id: 'u', source: 'api', event: 'e\ud800', timestamp: '2026-01-01T00:00:00Z' }, /^line 2: \/event is not well-formed Unicode text/],
     ['a lone low surrogate', { user_id: 'u', source: 'api', event: 'e', timestamp: '2026-01-01T00:00:00Z', properties: { p: '\udc00' } }, /^line 2: \/properties\/p is not well-formed/],
@@ -321,7 +322,7 @@ describe('segments load', () => {
   it('names the line of the file a refused row came from, blank lines counted', async () => {
     const good = JSON.stringify({ user_id: 'u', source: 'api', event: 'ok', timestamp: '2026-01-01T00:00:00Z' });
     const input = Readable.from([`${good}\n\n${good}\n   \n\n${JSON.stringify({ user_id: 'u', source: 'mixpanel', event: 'e', timestamp: '2026-01-01T00:00:00Z' })}\n`]);
-    await expect(load(warehouse, { project: 'bad', kind: 'events', input })).rejects.toThrow(/^line 6: source must be jimo, segmentio, posthog or api$/);
+    await expect(load(warehouse, { project: 'bad', kind: 'events', input })).rejects.toThrow(/^line 6: source must be jimo, segmentio, posthog or api \(nothing was loaded\)$/);
   });
 
   it('names the right line past the first ~8 MiB, which the embedded engine takes as a separate INSERT', async () => {
@@ -340,6 +341,31 @@ describe('segments load', () => {
     const own = Readable.from([...Array.from({ length: count }, () => `${good}\n`), '[1,2]\n']);
     await expect(load(warehouse, { project: 'big-bad-own', kind: 'events', input: own }))
       .rejects.toThrow(new RegExp(`^line ${count + 1}: not a JSON object \\(its first \\d+ rows, through line \\d+, were loaded: resume after that line\\)$`));
+  });
+
+  it('says which users a load stopped by a bad line had written: batches of 10 000, or nothing', async () => {
+    const good = (n: number) => JSON.stringify({ id: `u${n}`, sessions: n });
+    const bad = JSON.stringify({ id: 'bad', sessions: -1 });
+    const input = Readable.from([Array.from({ length: 10_500 }, (_, n) => good(n)).join('\n') + `\n${bad}\n`]);
+    await expect(load(warehouse, { project: 'users-stopped', kind: 'users', input }))
+      .rejects.toThrow(/^line 10501: \/sessions must be >= 0 \(its first 10000 users, through line 10000, were loaded: resume after that line\)$/);
+    const { rows } = await warehouse.query<{ n: number }>(`SELECT count() AS n FROM users FINAL WHERE project = 'users-stopped'`);
+    expect(Number(rows[0]!.n)).toBe(10_000);
+    await expect(load(warehouse, { project: 'users-stopped-early', kind: 'users', input: lines(JSON.parse(good(1)), JSON.parse(bad)) }))
+      .rejects.toThrow(/^line 2: \/sessions must be >= 0 \(nothing was loaded\)$/);
+  });
+
+  it('gives the API\'s reason for a line of a file the engine refused, read again from the file', async () => {
+    const file = `${tempDir()}/events.ndjson`;
+    const good = { user_id: 'u', source: 'api', event: 'ok', timestamp: '2026-01-01T00:00:00Z' };
+    const cases: Array<[object, RegExp]> = [
+      [{ ...good, extra: 1 }, /^line 3: \/extra is not a known field \(nothing was loaded\)$/],
+      [{ user_id: 'u', source: 'api', timestamp: '2026-01-01T00:00:00Z' }, /^line 3: \/event is required \(nothing was loaded\)$/],
+    ];
+    for (const [line, reason] of cases) {
+      writeFileSync(file, `${JSON.stringify(good)}\n\n${JSON.stringify(line)}\n`);
+      await expect(load(warehouse, { project: 'file-bad', kind: 'events', input: createReadStream(file), file })).rejects.toThrow(reason);
+    }
   });
 
   it('runs from the command line, reading standard input, with a summary', () => {
