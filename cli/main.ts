@@ -19,11 +19,17 @@ import { readFileSync, writeFileSync } from 'node:fs';
 
 const program = new Command('segments')
   .description('Segments: audience condition trees compiled to ClickHouse SQL')
+  .version((JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version)
   .showHelpAfterError();
 
 const count = (value: string) => {
   const n = Number(value.replace(/_/g, ''));
   if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number ≥ 0');
+  return n;
+};
+const positive = (value: string) => {
+  const n = count(value);
+  if (n === 0) throw new InvalidArgumentError('expected a whole number ≥ 1');
   return n;
 };
 const project = (value: string) => {
@@ -214,9 +220,9 @@ program.command('cluster-ddl')
 
 program.command('bench')
   .description('benchmark the suite of segments against floors and the naive strategy (prints a table; --json for the figures)')
-  .addOption(new Option('--users <n>', 'users').default(1_000_000).argParser(count))
-  .addOption(new Option('--events <n>', 'events (over 365 days)').default(30_000_000).argParser(count))
-  .addOption(new Option('--runs <n>', 'runs per figure (the median is reported)').default(3).argParser(count))
+  .addOption(new Option('--users <n>', 'users').default(1_000_000).argParser(positive))
+  .addOption(new Option('--events <n>', 'events (over 365 days)').default(30_000_000).argParser(positive))
+  .addOption(new Option('--runs <n>', 'runs per figure (the median is reported)').default(3).argParser(positive))
   .addOption(new Option('--ingest-events <n>', 'events written for the ingestion figures (default: min(events, 1 000 000))').argParser(count))
   .option('--json <file>', 'also write the report as JSON')
   .option('--data-dir <dir>', 'embedded store of the benchmark dataset (reused when it matches)', './data/bench')
@@ -227,7 +233,7 @@ program.command('bench')
     const warehouse = openWarehouse(config);
     try {
       await migrate(warehouse);
-      const report = await runBench(warehouse, { users: o.users, events: o.events, runs: Math.max(1, o.runs), ingestEvents: o.ingestEvents, ids: o.ids, log: (line) => console.error(line) });
+      const report = await runBench(warehouse, { users: o.users, events: o.events, runs: o.runs, ingestEvents: o.ingestEvents, ids: o.ids, log: (line) => console.error(line) });
       console.log(formatReport(report));
       if (o.json) writeFileSync(o.json, JSON.stringify(report, null, 2));
     } finally {

@@ -1,6 +1,6 @@
 /** `npx segments compile | count | seed` as a user runs them. */
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EmbeddedWarehouse } from '../../server/warehouse/chdb.js';
@@ -69,6 +69,14 @@ describe('segments CLI', () => {
     const away = spawnSync('node', ['bin/segments.js', 'serve'], { env: { ...env, CLICKHOUSE_URL: 'http://127.0.0.1:1' }, encoding: 'utf8', timeout: 120_000 });
     expect(away.status).toBe(1);
     expect(away.stderr.trim()).toBe('segments: ClickHouse server unreachable');
+  });
+
+  it('prints its version, and refuses a benchmark of no users', () => {
+    const version = segments('--version');
+    expect(version.stdout.trim()).toBe(JSON.parse(readFileSync('package.json', 'utf8')).version);
+    const empty = segments('bench', '--users', '0');
+    expect(empty.status).toBe(1);
+    expect(empty.stderr).toContain('expected a whole number ≥ 1');
   });
 
   it('count on a new store creates its tables and answers 0', () => {
