@@ -23,7 +23,8 @@ const program = new Command('segments')
   .showHelpAfterError();
 
 const count = (value: string) => {
-  const n = Number(value.replace(/_/g, ''));
+  // Digits (with _ between them), not whatever Number() reads: 0x10 is no count anyone meant.
+  const n = /^\d+(_\d+)*$/.test(value) ? Number(value.replace(/_/g, '')) : NaN;
   if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number ≥ 0');
   return n;
 };
@@ -107,15 +108,17 @@ program.command('load')
   .action(async (file: string, o: { project: string; kind: LoadKind }) => {
     const config = loadConfig();
     const warehouse = openWarehouse(forMaintenance(config));
-    const total = file === '-' ? 0 : statSync(file).size;
+    // /dev/stdin is not this process's standard input any more: bin/segments.js moved it (see there).
+    const stdin = file === '-' || file === '/dev/stdin';
+    const total = stdin ? 0 : statSync(file).size;
     const bar = progressBar(o.kind, total ? 'bytes' : 'rows');
     try {
       await migrate(warehouse);
       const started = Date.now();
       const { rows } = await load(warehouse, {
         project: o.project, kind: o.kind,
-        input: file === '-' ? standardInput() : createReadStream(file),
-        file: file === '-' ? undefined : file,
+        input: stdin ? standardInput() : createReadStream(file),
+        file: stdin ? undefined : file,
         onProgress: ({ rows, bytes }) => (total ? bar.update(bytes, total) : bar.update(rows, rows)),
       });
       bar.stop();

@@ -1,9 +1,10 @@
 /**
  * The demo dataset (SPEC §5, DEMO_DATA): a store with no data at all gets a small generated project
- * `demo` when the server starts. A ledger records that a load began and that it ended, so a first
- * start cut short (Ctrl-C, a failed query) does not leave part of the demo to be served as if it
- * were all of it: the next start clears the project's rows and loads it again. Nothing else
- * writes before the server listens, so what the project holds then is the demo's alone.
+ * `demo` when the server starts. A ledger records that a load began and that it ended. A first
+ * start cut short while loading it (Ctrl-C, a crash) leaves part of the demo, which is never
+ * deleted to load it again: by the next start anyone may have written to project `demo` (the
+ * project of the default key), with `DEMO_DATA` off or through `segments load`, and nothing tells
+ * those rows from the demo's. Each start says so instead, and how to start afresh.
  */
 import type { Warehouse } from './warehouse/warehouse.js';
 import { DEMO_SIZES, seed } from '../tools/seed.js';
@@ -20,27 +21,22 @@ ORDER BY at`;
 
 /** What a user can write: a store holding a row of any of these is not empty. */
 const DATA_TABLES = ['users', 'events', 'interactions', 'answers', 'segments'] as const;
-const DEMO_TABLES = ['users', 'events', 'interactions', 'answers'] as const;
 
-/** Loads the demo into an empty store, or again over a load cut short; what it did, if anything. */
-export async function loadDemo(warehouse: Warehouse, anchor: Date): Promise<'loaded' | 'reloaded' | undefined> {
+/**
+ * Loads the demo into an empty store: `loaded`; `incomplete` when an earlier load was cut short
+ * (the store is left as it is); undefined when the store holds data.
+ */
+export async function loadDemo(warehouse: Warehouse, anchor: Date): Promise<'loaded' | 'incomplete' | undefined> {
   await warehouse.command(LEDGER);
-  const interrupted = (await lastState(warehouse)) === 'started';
-  if (interrupted) {
-    for (const table of DEMO_TABLES) await warehouse.command(`DELETE FROM ${table} WHERE project = {project:String}`, { project: DEMO_PROJECT });
-  } else if (!(await isEmpty(warehouse))) {
-    return undefined;
-  }
+  // Counted, not ordered by time: a clock set back cannot make an old "started" the last word.
+  const { rows } = await warehouse.query<{ started: number; loaded: number }>(
+    "SELECT countIf(state = 'started') AS started, countIf(state = 'loaded') AS loaded FROM demo_dataset");
+  if (Number(rows[0]?.started ?? 0) > Number(rows[0]?.loaded ?? 0)) return 'incomplete';
+  if (!(await isEmpty(warehouse))) return undefined;
   await record(warehouse, 'started');
   await seed(warehouse, { project: DEMO_PROJECT, ...DEMO_SIZES, seed: 42, anchor });
   await record(warehouse, 'loaded');
-  return interrupted ? 'reloaded' : 'loaded';
-}
-
-async function lastState(warehouse: Warehouse): Promise<string | undefined> {
-  const { rows } = await warehouse.query<{ state: string }>(
-    "SELECT state FROM demo_dataset ORDER BY at DESC, state = 'loaded' DESC LIMIT 1");
-  return rows[0]?.state;
+  return 'loaded';
 }
 
 async function record(warehouse: Warehouse, state: 'started' | 'loaded'): Promise<void> {

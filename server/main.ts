@@ -50,7 +50,10 @@ async function prepareStore(config: Config, log: (line: string) => void): Promis
     const done = await loadDemo(warehouse, startOfTodayUtc());
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     if (done === 'loaded') log(`Loaded the demo dataset into project "demo" in ${seconds} s`);
-    if (done === 'reloaded') log(`Loaded the demo dataset into project "demo" again, in ${seconds} s: the last start was cut short while loading it`);
+    if (done === 'incomplete') {
+      log('The demo dataset of project "demo" is incomplete: a start was cut short while loading it. '
+        + 'To start afresh, stop the server and remove DATA_DIR (every project\'s data with it)');
+    }
   } finally {
     await warehouse.close();
   }

@@ -10,7 +10,7 @@
  * a row. Users go through the same checks and merge as POST /v1/users, in
  * batches of 10 000.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { isUtf8 } from 'node:buffer';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
@@ -81,15 +81,18 @@ function resumeNote(stored: number | undefined, noun: string, lineOf: (row: numb
  */
 async function apiReason(options: LoadOptions, line: number): Promise<string | undefined> {
   if (options.file === undefined || options.kind === 'users') return undefined;
-  let n = 0;
-  for await (const text of linesOf(createReadStream(options.file))) {
-    if (++n < line) continue;
-    try {
+  try {
+    // A pipe or a device cannot be read twice (a FIFO whose writer is gone would block forever).
+    if (!statSync(options.file).isFile()) return undefined;
+    let n = 0;
+    for await (const text of linesOf(createReadStream(options.file))) {
+      if (++n < line) continue;
       readChecked(n === 1 ? text.replace(/^\uFEFF/, '') : text, ROW_VALIDATORS[options.kind](), line);
-    } catch (error) {
-      if (error instanceof LoadError) return error.message;
+      return undefined;
     }
-    return undefined;
+  } catch (error) {
+    if (error instanceof LoadError) return error.message;
+    // The file gone or unreadable since: the engine's reason stands.
   }
   return undefined;
 }
@@ -438,8 +441,12 @@ async function loadUsers(users: UserStore, options: LoadOptions): Promise<{ rows
     }
     await flush();
   } catch (error) {
-    // Users are written MAX_BATCH at a time: the batches before the failure are in.
-    throw new LoadError(`${(error as Error).message}${resumeNote(rows, 'users', () => through)}`, { cause: error });
+    // Users are written MAX_BATCH at a time: the batches before the failure are in. A write that
+    // failed may have taken its batch all the same (a server's connection lost after the rows went).
+    const note = error instanceof LoadError ? resumeNote(rows, 'users', () => through)
+      : ` (${rows > 0 ? `its first ${rows} users, through line ${through}, were loaded` : 'no batch before it was loaded'}; `
+        + `the batch that failed, through line ${line}, may be in too: check before loading it again)`;
+    throw new LoadError(`${(error as Error).message}${note}`, { cause: error });
   }
   return { rows };
 }

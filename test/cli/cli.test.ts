@@ -52,6 +52,7 @@ describe('segments CLI', () => {
     expect(words.stdout).toContain('traits');
     const nested = compile({ type: 'segment', segment: 's1', operator: 'in' });
     expect(nested.status).toBe(1);
+    expect(nested.stderr).toContain('/dev/null/no-store');
   });
 
   it('says plainly when the store is held by another process, or the server is unreachable', async () => {
@@ -77,6 +78,10 @@ describe('segments CLI', () => {
     const empty = segments('bench', '--users', '0');
     expect(empty.status).toBe(1);
     expect(empty.stderr).toContain('expected a whole number ≥ 1');
+    // Digits only: Number() would read 0x10 as 16.
+    const hex = segments('bench', '--runs', '0x10');
+    expect(hex.status).toBe(1);
+    expect(hex.stderr).toContain('expected a whole number');
   });
 
   it('count on a new store creates its tables and answers 0', () => {

@@ -1,4 +1,4 @@
-/** SPEC §5 DEMO_DATA: the demo project on an empty store only, whole or not at all. */
+/** SPEC §5 DEMO_DATA: the demo project on an empty store only; a load cut short is reported, never deleted. */
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadDemo } from '../../server/demo.js';
 import { DEMO_SIZES } from '../../tools/seed.js';
@@ -39,12 +39,12 @@ describe('the demo dataset', () => {
     expect(await demoRows()).toEqual({ ...DEMO_SIZES });
   });
 
-  it('is loaded again, not added to, after a start cut short while loading it', async () => {
-    // A start that wrote "started" and then stopped: whatever of the demo it wrote is replaced.
-    await new Promise((r) => setTimeout(r, 5));
+  it('is never deleted to load it again after a start cut short while loading it: the start says so', async () => {
+    // A start that wrote "started" and then stopped; since then, rows of someone's in project demo.
     await warehouse.insert({ table: 'demo_dataset', format: 'JSONEachRow', columns: ['state'] }, Buffer.from('{"state":"started"}\n'));
-    expect(await loadDemo(warehouse, anchor)).toBe('reloaded');
-    expect(await demoRows()).toEqual({ ...DEMO_SIZES });
-    expect(await loadDemo(warehouse, anchor)).toBeUndefined();
+    await warehouse.insert({ table: 'events', format: 'JSONEachRow' }, Buffer.from(`${JSON.stringify({ project: 'demo', user_id: 'mine', source: 'api', event: 'real', timestamp: '2026-01-01 00:00:00' })}\n`));
+    expect(await loadDemo(warehouse, anchor)).toBe('incomplete');
+    expect(await loadDemo(warehouse, anchor)).toBe('incomplete');
+    expect(await demoRows()).toEqual({ ...DEMO_SIZES, events: DEMO_SIZES.events + 1 });
   });
 });

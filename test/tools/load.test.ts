@@ -366,6 +366,10 @@ describe('segments load', () => {
       writeFileSync(file, `${JSON.stringify(good)}\n\n${JSON.stringify(line)}\n`);
       await expect(load(warehouse, { project: 'file-bad', kind: 'events', input: createReadStream(file), file })).rejects.toThrow(reason);
     }
+    // A file that cannot be read again (gone since, or a pipe) leaves the engine's reason, line and note.
+    const input = createReadStream(file);
+    await expect(load(warehouse, { project: 'file-bad', kind: 'events', input, file: `${file}.gone` }))
+      .rejects.toThrow(/^line 3: event must be 1 to 256 characters \(nothing was loaded\)$/);
   });
 
   it('runs from the command line, reading standard input, with a summary', () => {
@@ -378,5 +382,11 @@ describe('segments load', () => {
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toBe('');
     expect(run.stderr).toContain('loaded 1 events into cli');
+    // /dev/stdin names the same input (the command moves its standard input elsewhere: bin/segments.js).
+    const named = spawnSync('node', ['bin/segments.js', 'load', '--project', 'cli', '--kind', 'events', '/dev/stdin'], {
+      input, env: { ...process.env, DATA_DIR: dataDir }, encoding: 'utf8',
+    });
+    expect(named.status, named.stderr).toBe(0);
+    expect(named.stderr).toContain('loaded 1 events into cli');
   }, 60_000);
 });
