@@ -6,13 +6,21 @@
  * the exact JSON pointer — and a test keeps the two in agreement.
  */
 import { EVENT_SOURCES } from '../model/schemas.js';
-import { BOOLEAN_OPERATORS, DATE_OPERATORS, DURATION_UNITS, LIST_OPERATORS, NATIVE_ATTRIBUTES, NUMBER_OPERATORS, STRING_OPERATORS } from './tree.js';
+import {
+  BOOLEAN_OPERATORS, CONDITION_FIELDS, DATE_OPERATORS, DURATION_UNITS, FILTER_FIELDS, GROUP_FIELDS, LANGUAGE_FIELDS, LIST_OPERATORS, NATIVE_ATTRIBUTES,
+  NUMBER_OPERATORS, STRING_OPERATORS,
+} from './tree.js';
 
 const ref = (name: string) => ({ $ref: `#/$defs/${name}` });
 const name = { type: 'string', minLength: 1, maxLength: 256 };
 const key = { type: 'string', minLength: 1, maxLength: 128 };
 const dateValue = { type: 'string', description: 'ISO 8601 timestamp with Z or an offset, or a date YYYY-MM-DD (the whole UTC day)' };
 const unique = (...lists: ReadonlyArray<readonly string[]>) => [...new Set(lists.flat())];
+/**
+ * Fields of the language written where they mean nothing are refused (validate.ts also refuses
+ * near misses such as "negated", which a schema cannot say); a builder's own fields (ids) are not.
+ */
+const misplaced = (fields: readonly string[]) => ({ not: { enum: [...LANGUAGE_FIELDS].filter((f) => !fields.includes(f)) } });
 
 export const CONDITION_TREE_ID = 'ConditionTree';
 
@@ -29,6 +37,7 @@ export const conditionTreeSchema = {
         negate: { type: 'boolean', default: false },
         conditions: { type: 'array', items: ref('node') },
       },
+      propertyNames: misplaced(GROUP_FIELDS),
     },
     node: { anyOf: [ref('group'), ref('condition')] },
     condition: {
@@ -42,11 +51,12 @@ export const conditionTreeSchema = {
       type: 'object',
       required: ['amount', 'unit'],
       properties: { amount: { type: 'integer', minimum: 0, maximum: 1_000_000 }, unit: { enum: DURATION_UNITS } },
+      additionalProperties: false,
     },
     value: {
-      description: 'string; string[] (1–1000) for in, not_in, includes_any, includes_all; number; [lo, hi] or [from, to] for between; a date; a duration for in_last / more_than_ago; absent for is_empty, is_not_empty, is_true, is_false',
+      description: 'string; string[] (1–1000) for in, not_in, includes_any, includes_all; number; [lo, hi] or [from, to] for between; a date; a duration for in_last / more_than_ago; absent (or ignored) for is_empty, is_not_empty, is_true, is_false',
       anyOf: [
-        { type: 'string' }, { type: 'number' },
+        { type: 'string' }, { type: 'number' }, { type: 'boolean' },
         { type: 'array', items: { type: 'string' }, minItems: 1, maxItems: 1000 },
         { type: 'array', items: { type: 'number' }, minItems: 2, maxItems: 2 },
         ref('duration'), { type: 'null' },
@@ -59,7 +69,7 @@ export const conditionTreeSchema = {
         operator: { enum: unique(STRING_OPERATORS, NUMBER_OPERATORS, DATE_OPERATORS, LIST_OPERATORS) },
         value: ref('value'),
       },
-      required: ['type', 'attribute', 'operator'],
+      required: ['type', 'attribute', 'operator'], propertyNames: misplaced(CONDITION_FIELDS.attribute!),
     },
     custom_attribute: {
       properties: {
@@ -69,7 +79,7 @@ export const conditionTreeSchema = {
         operator: { enum: unique(STRING_OPERATORS, NUMBER_OPERATORS, BOOLEAN_OPERATORS, DATE_OPERATORS, LIST_OPERATORS) },
         value: ref('value'),
       },
-      required: ['type', 'key', 'operator'],
+      required: ['type', 'key', 'operator'], propertyNames: misplaced(CONDITION_FIELDS.custom_attribute!),
     },
     event: {
       properties: {
@@ -78,7 +88,10 @@ export const conditionTreeSchema = {
         event: name,
         where: {
           type: 'array',
-          items: { type: 'object', required: ['property', 'operator'], properties: { property: key, operator: { type: 'string' }, value: ref('value') } },
+          items: {
+            type: 'object', required: ['property', 'operator'], propertyNames: misplaced(FILTER_FIELDS),
+            properties: { property: key, operator: { enum: unique(STRING_OPERATORS, NUMBER_OPERATORS, BOOLEAN_OPERATORS, DATE_OPERATORS, LIST_OPERATORS) }, value: ref('value') },
+          },
         },
         window: {
           type: 'object', minProperties: 1, maxProperties: 1,
@@ -86,18 +99,19 @@ export const conditionTreeSchema = {
             in_last: ref('duration'), more_than_ago: ref('duration'),
             between: { type: 'array', items: dateValue, minItems: 2, maxItems: 2 }, before: dateValue, after: dateValue,
           },
+          additionalProperties: false,
         },
         measure: {
           anyOf: [
             { enum: ['count', 'distinct_days', 'first_time', 'last_time'] },
-            { type: 'object', minProperties: 1, maxProperties: 1, properties: { sum: key, avg: key, min: key, max: key } },
+            { type: 'object', minProperties: 1, maxProperties: 1, properties: { sum: key, avg: key, min: key, max: key }, additionalProperties: false },
           ],
           default: 'count',
         },
         operator: { enum: unique(NUMBER_OPERATORS, DATE_OPERATORS).filter((op) => op !== 'is_empty' && op !== 'is_not_empty'), default: 'gte' },
         value: ref('value'),
       },
-      required: ['type', 'source', 'event'],
+      required: ['type', 'source', 'event'], propertyNames: misplaced(CONDITION_FIELDS.event!),
     },
     experience: {
       properties: {
@@ -106,7 +120,7 @@ export const conditionTreeSchema = {
         interaction: { enum: ['seen', 'not_seen', 'completed', 'not_completed', 'dismissed', 'not_dismissed'] },
         within: ref('duration'),
       },
-      required: ['type', 'experience', 'interaction'],
+      required: ['type', 'experience', 'interaction'], propertyNames: misplaced(CONDITION_FIELDS.experience!),
     },
     answer: {
       properties: {
@@ -119,11 +133,11 @@ export const conditionTreeSchema = {
         value: ref('value'),
         within: ref('duration'),
       },
-      required: ['type', 'experience', 'step', 'operator'],
+      required: ['type', 'experience', 'step', 'operator'], propertyNames: misplaced(CONDITION_FIELDS.answer!),
     },
     segment: {
       properties: { type: { const: 'segment' }, segment: name, operator: { enum: ['in', 'not_in'] } },
-      required: ['type', 'segment', 'operator'],
+      required: ['type', 'segment', 'operator'], propertyNames: misplaced(CONDITION_FIELDS.segment!),
     },
   },
 } as const;

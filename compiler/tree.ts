@@ -24,6 +24,21 @@ export interface Duration {
   readonly unit: DurationUnit;
 }
 
+/** The fields of each node of a tree (validate.ts says which others are refused, and why). */
+export const GROUP_FIELDS = ['op', 'conditions', 'negate'];
+export const CONDITION_FIELDS: Record<string, readonly string[]> = {
+  attribute: ['type', 'attribute', 'operator', 'value'],
+  custom_attribute: ['type', 'key', 'source', 'operator', 'value'],
+  event: ['type', 'source', 'event', 'where', 'window', 'measure', 'operator', 'value'],
+  experience: ['type', 'experience', 'interaction', 'within'],
+  answer: ['type', 'experience', 'step', 'operator', 'value', 'within'],
+  segment: ['type', 'segment', 'operator'],
+};
+export const FILTER_FIELDS = ['property', 'operator', 'value'];
+export const DURATION_FIELDS = ['amount', 'unit'];
+/** The language's fields that mean something wherever they are written (`key` and `type` are also builders' own). */
+export const LANGUAGE_FIELDS = new Set([...GROUP_FIELDS, ...Object.values(CONDITION_FIELDS).flat(), ...FILTER_FIELDS].filter((f) => f !== 'key' && f !== 'type'));
+
 /** A date operand: an instant, or a whole UTC day (`YYYY-MM-DD`). Epoch milliseconds. */
 export interface DateValue {
   readonly ms: number;

@@ -7,9 +7,11 @@
 import { EVENT_SOURCES, type EventSource } from '../model/schemas.js';
 import { characters } from '../model/keys.js';
 import { parseTimestamp } from '../model/time.js';
+import { pointerSegment } from '../model/json.js';
 import { CompileError, invalid } from './errors.js';
 import {
-  BOOLEAN_OPERATORS, DATE_OPERATORS, DURATION_UNITS, LIST_OPERATORS, NATIVE_ATTRIBUTES, NUMBER_OPERATORS, STRING_OPERATORS,
+  BOOLEAN_OPERATORS, CONDITION_FIELDS, DATE_OPERATORS, DURATION_FIELDS, DURATION_UNITS, FILTER_FIELDS, GROUP_FIELDS, LANGUAGE_FIELDS,
+  LIST_OPERATORS, NATIVE_ATTRIBUTES, NUMBER_OPERATORS, STRING_OPERATORS,
   type Comparison, type ComparisonType, type DateValue, type Duration, type DurationUnit, type ExperienceInteraction,
   type Group, type Measure, type NativeAttribute, type Node, type PropertyFilter, type Window,
 } from './tree.js';
@@ -42,6 +44,7 @@ function validateNode(input: Json, path: string, seen: { nodes: number }, depth 
   const o = object(input, path);
   if ('type' in o) return validateCondition(o, path);
   if (!('conditions' in o) && !('op' in o)) throw invalid(path, 'must be a group (op, conditions) or a condition (type)');
+  known(o, path, GROUP_FIELDS);
   const op = o.op === undefined ? 'and' : o.op;
   if (op !== 'and' && op !== 'or') throw invalid(`${path}/op`, 'must be "and" or "or"');
   if (o.negate !== undefined && typeof o.negate !== 'boolean') throw invalid(`${path}/negate`, 'must be a boolean');
@@ -54,6 +57,7 @@ function validateNode(input: Json, path: string, seen: { nodes: number }, depth 
 }
 
 function validateCondition(o: JsonObject, path: string): Node {
+  if (typeof o.type === 'string' && Object.hasOwn(CONDITION_FIELDS, o.type)) known(o, path, CONDITION_FIELDS[o.type]!);
   switch (o.type) {
     case 'attribute': {
       const attribute = o.attribute;
@@ -94,6 +98,39 @@ function validateCondition(o: JsonObject, path: string): Node {
   }
 }
 
+/**
+ * The fields each node may have. Builders attach fields of their own (an `id`, a `key` for their
+ * lists), which are ignored; but a field that is one of the language's in the wrong place (a
+ * `window` on an experience, a `negate` on a condition) or a near miss of one that belongs here
+ * (`"negated": true`, `"windw"`, `"values"`, `"Operator"`) would change the audience silently if
+ * ignored, so it is refused with its pointer.
+ */
+/** Refuses a field that must not be ignored here (with `strict`, any field not of this node: a value, not a builder's node). */
+function known(o: JsonObject, path: string, fields: readonly string[], strict = false): void {
+  for (const field of Object.keys(o)) {
+    if (fields.includes(field)) continue;
+    if (strict || LANGUAGE_FIELDS.has(field) || fields.some((f) => nearMiss(field, f))) {
+      throw invalid(`${path}/${pointerSegment(field)}`, `is not a field here (the fields here are ${fields.join(', ')})`);
+    }
+  }
+}
+
+/** A misspelling of `field`: another case, or within two edits of it (names of four letters or more). */
+function nearMiss(written: string, field: string): boolean {
+  const lower = written.toLowerCase();
+  return lower === field || (written.length >= 4 && Math.abs(written.length - field.length) <= 2 && editDistance(lower, field) <= 2);
+}
+
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length]!;
+}
+
 const ANY_VALUE: readonly ComparisonType[] = ['string', 'number', 'boolean', 'date', 'list', 'empty'];
 
 function validateEvent(o: JsonObject, path: string): Node {
@@ -103,6 +140,7 @@ function validateEvent(o: JsonObject, path: string): Node {
   const filters: PropertyFilter[] = where.map((raw, i) => {
     const at = `${path}/where/${i}`;
     const f = object(raw, at);
+    known(f, at, FILTER_FIELDS);
     return { property: key(f.property, `${at}/property`), comparison: comparison(f, at, ANY_VALUE) };
   });
   const measure = validateMeasure(o.measure, `${path}/measure`);
@@ -138,7 +176,7 @@ function validateWindow(raw: Json, path: string): Window {
   const entries = Object.entries(o);
   if (entries.length !== 1) throw invalid(path, 'must have exactly one of in_last, more_than_ago, between, before, after');
   const [kind, value] = entries[0]!;
-  const at = `${path}/${kind.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+  const at = `${path}/${pointerSegment(kind)}`;
   switch (kind) {
     case 'in_last':
     case 'more_than_ago':
@@ -264,6 +302,7 @@ export function dateValue(value: Json, path: string): DateValue {
 
 function duration(value: Json, path: string): Duration {
   const o = object(value, path);
+  known(o, path, DURATION_FIELDS, true);
   if (typeof o.amount !== 'number' || !Number.isInteger(o.amount) || o.amount < 0 || o.amount > MAX_DURATION) {
     throw invalid(`${path}/amount`, `must be a whole number from 0 to ${MAX_DURATION}`);
   }

@@ -16,6 +16,10 @@ describe('the condition tree JSON Schema', () => {
       validateTree(t);
       expect(validate(t), JSON.stringify(validate.errors)).toBe(true);
     }), { numRuns: 500 });
+    // Builders' own fields on their nodes, which both leave alone.
+    const withIds = { op: 'and', id: 'g', conditions: [{ type: 'attribute', attribute: 'name', operator: 'is_empty', id: 'c', key: 'row' }] };
+    validateTree(withIds);
+    expect(validate(withIds), JSON.stringify(validate.errors)).toBe(true);
   });
 
   it('refuses what is plainly not a tree', () => {
@@ -25,6 +29,12 @@ describe('the condition tree JSON Schema', () => {
       { op: 'and', conditions: [{ type: 'attribute', attribute: 'age', operator: 'is', value: 'x' }] },
       { op: 'and', conditions: [{ type: 'event', source: 'mixpanel', event: 'e' }] },
       { op: 'and', conditions: [{ type: 'segment', segment: 's', operator: 'maybe' }] },
+      // Fields of the language where they mean nothing: refused by both, not ignored.
+      { op: 'and', operator: 'is', conditions: [] },
+      { op: 'and', conditions: [{ type: 'experience', experience: 'e', interaction: 'seen', window: { in_last: { amount: 1, unit: 'days' } } }] },
+      { op: 'and', conditions: [{ type: 'event', source: 'api', event: 'e', within: { amount: 1, unit: 'days' } }] },
+      { op: 'and', conditions: [{ type: 'event', source: 'api', event: 'e', where: [{ property: 'p', operator: 'whatever', value: 'x' }] }] },
+      { op: 'and', conditions: [{ type: 'event', source: 'api', event: 'e', window: { during: '2026-01-01' } }] },
     ]) {
       expect(validate(bad), JSON.stringify(bad)).toBe(false);
       expect(() => validateTree(bad)).toThrow();

@@ -181,6 +181,37 @@ describe('SPEC §4 text that is not text, and absurd nesting', () => {
     expect(value.status).toBe(400);
     expect(value.body.error).toMatchObject({ code: 'invalid_conditions', path: expect.stringMatching(/^\/conditions\/0\/value/) });
   });
+
+  it('refuses a misspelt field, or one of the language in the wrong place, naming it, rather than ignoring it', async () => {
+    const login = { type: 'event', source: 'api', event: 'login' };
+    const cases: Array<[object, string]> = [
+      [{ op: 'and', negated: true, conditions: [login] }, '/negated'],
+      [{ op: 'and', conditions: [{ ...login, windw: { in_last: { amount: 1, unit: 'days' } } }] }, '/conditions/0/windw'],
+      [{ op: 'and', conditions: [{ ...login, mesure: 'distinct_days' }] }, '/conditions/0/mesure'],
+      [{ op: 'and', conditions: [{ ...login, where: [{ property: 'p', operator: 'is', value: 'x', negate: true }] }] }, '/conditions/0/where/0/negate'],
+      [{ op: 'and', conditions: [{ type: 'experience', experience: 'e', interaction: 'seen', whithin: { amount: 1, unit: 'days' } }] }, '/conditions/0/whithin'],
+      [{ op: 'and', conditions: [{ type: 'experience', experience: 'e', interaction: 'seen', within: { amount: 1, unit: 'days', ago: true } }] }, '/conditions/0/within/ago'],
+      [{ op: 'and', conditions: [{ type: 'segment', segment: 's', operator: 'in', negate: true }] }, '/conditions/0/negate'],
+      [{ op: 'and', conditions: [{ type: 'custom_attribute', key: 'k', operator: 'is', 'val/ue': 'v' }] }, '/conditions/0/val~1ue'],
+      [{ op: 'and', conditions: [{ type: 'experience', experience: 'e', interaction: 'seen', window: { in_last: { amount: 1, unit: 'days' } } }] }, '/conditions/0/window'],
+      [{ op: 'and', conditions: [{ type: 'attribute', attribute: 'name', operator: 'in', values: ['a'] }] }, '/conditions/0/values'],
+      [{ op: 'and', conditions: [{ type: 'attribute', attribute: 'name', Operator: 'is', operator: 'is', value: 'a' }] }, '/conditions/0/Operator'],
+    ];
+    for (const [tree, path] of cases) {
+      const response = await call(app, 'POST', '/v1/audience/count', { conditions: tree });
+      expect(response.status, path).toBe(400);
+      expect(response.body.error, path).toMatchObject({ code: 'invalid_conditions', path });
+    }
+    // Every field the SPEC names is still taken, a value beside an operator that needs none too,
+    // and fields builders attach to their nodes (ids, list keys) are left alone.
+    const full = { op: 'or', negate: false, id: 'g1', conditions: [
+      { type: 'event', source: 'api', event: 'buy', where: [{ property: 'p', operator: 'is_empty' }], window: { in_last: { amount: 30, unit: 'days' } }, measure: 'count', operator: 'gte', value: 1 },
+      { type: 'custom_attribute', source: 'segmentio', key: 'k', operator: 'is_true', value: true },
+      { type: 'answer', experience: 'e', step: 's', operator: 'gte', value: 9, within: { amount: 1, unit: 'weeks' } },
+      { type: 'attribute', attribute: 'name', operator: 'is_empty', id: 'c4', key: 'row-4', label: 'Name is empty' },
+    ] };
+    expect((await call(app, 'POST', '/v1/audience/count', { conditions: full })).status).toBe(200);
+  });
 });
 
 describe('SPEC §4 errors', () => {
