@@ -3,6 +3,8 @@
  * stores passed in (the caller owns their lifecycle), one error handler.
  */
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Config } from './config.js';
@@ -78,6 +80,21 @@ function takesTree(request: FastifyRequest): boolean {
   return Boolean(body?.properties && 'conditions' in body.properties);
 }
 
+/** Request line and headers together; `GET …/users?cursor=` pages carry cursors of up to 1 MB. */
+export const MAX_HEADER_BYTES = 2 * 1024 * 1024;
+
+function clientError(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, message] = error.code === 'HPE_HEADER_OVERFLOW'
+    ? [431, 'headers_too_large', `the request line and headers are over ${MAX_HEADER_BYTES} bytes (a cursor that long can be sent in the body of POST /v1/audience/users)`]
+    : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'request_timeout', 'the request took too long to arrive'] : [400, 'bad_request', 'not an HTTP request this server can read'];
+  const body = JSON.stringify({ error: { code, message } });
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy(error);
+}
+
 export async function buildApp({ config, warehouse, logger = false }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger,
@@ -90,6 +107,11 @@ export async function buildApp({ config, warehouse, logger = false }: AppOptions
     routerOptions: { maxParamLength: 4096 },
     // A URL the router cannot read (bad percent-encoding) gets the API's error envelope too.
     frameworkErrors: (error, request, reply) => errorHandler(error, request, reply),
+    // A cursor carries the last sort value, so a GET of the next page is as long as a user's name
+    // may be: Node's 16 KiB of headers refused pages after a long one.
+    http: { maxHeaderSize: MAX_HEADER_BYTES },
+    // What Node refuses before Fastify reads a request (headers too large, garbage) in the envelope too.
+    clientErrorHandler: clientError,
   });
   app.setValidatorCompiler(validatorCompiler);
   // An empty JSON body (many clients send one with POST …/duplicate) is no body, not invalid JSON.

@@ -236,7 +236,7 @@ export const segmentRoutes: FastifyPluginAsync<{ audiences: Audiences; segments:
         properties: {
           ...nowQuery,
           limit: { type: 'integer', minimum: 1, maximum: 1000, default: 50 },
-          cursor: { type: 'string', maxLength: 65_536 },
+          cursor: { type: 'string', maxLength: 1_048_576 },
           sort: { type: 'string', enum: SORT_FIELDS, default: 'id' },
           order: { type: 'string', enum: ['asc', 'desc'], default: 'asc' },
         },

@@ -235,6 +235,24 @@ describe('SPEC §4 errors', () => {
     expect(response.body.error.code).toBe('payload_too_large');
   });
 
+  it('pages a segment by GET past a long sort value, and answers headers too large in the error shape', async () => {
+    const long = (c: string) => c.repeat(30_000);
+    await call(app, 'POST', '/v1/users', { users: [{ id: 'long-1', name: long('a'), attributes: { long_names: true } }, { id: 'long-2', name: long('b'), attributes: { long_names: true } }] });
+    const saved = await call(app, 'POST', '/v1/segments', { name: 'long names', conditions: { op: 'and', conditions: [{ type: 'custom_attribute', key: 'long_names', operator: 'is_true' }] } });
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    const get = (path: string) => fetch(`${url}${path}`, { headers: { authorization: `Bearer ${KEYS.alpha}` } });
+    const first = await (await get(`/v1/segments/${saved.body.id}/users?sort=name&limit=1`)).json() as { users: Array<{ id: string }>; next_cursor: string };
+    expect(first.users.map((u) => u.id)).toEqual(['long-1']);
+    // The cursor carries the 30 000-character name: past Node's default 16 KiB of headers.
+    expect(first.next_cursor.length).toBeGreaterThan(30_000);
+    const second = await get(`/v1/segments/${saved.body.id}/users?sort=name&limit=1&cursor=${encodeURIComponent(first.next_cursor)}`);
+    expect(second.status).toBe(200);
+    expect(((await second.json()) as { users: Array<{ id: string }> }).users.map((u) => u.id)).toEqual(['long-2']);
+    const huge = await get(`/v1/segments/${saved.body.id}/users?cursor=${'x'.repeat(3 * 1024 * 1024)}`);
+    expect(huge.status).toBe(431);
+    expect(await huge.json()).toMatchObject({ error: { code: 'headers_too_large' } });
+  });
+
   it('answers 404 in the error shape for an unknown route', async () => {
     const response = await call(app, 'GET', '/v1/nothing-here');
     expect(response).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
