@@ -15,6 +15,7 @@ import { characters } from '../../model/keys.js';
 import { toWarehouseTime } from '../../model/time.js';
 import { ApiError, BODY_LIMIT, errors } from '../errors.js';
 import type { SegmentStore } from '../segments/store.js';
+import { segmentName } from './segments.js';
 
 interface ImportQuery {
   identifier: Identifier;
@@ -49,7 +50,7 @@ export const importRoutes: FastifyPluginAsync<{ warehouse: Warehouse; users: Use
         properties: {
           identifier: { type: 'string', enum: ['id', 'email'], default: 'id' },
           create_segment: { type: 'boolean', default: false },
-          segment_name: { type: 'string', minLength: 1, maxLength: 200, description: 'name of the segment create_segment saves' },
+          segment_name: { ...segmentName, description: 'name of the segment create_segment saves' },
           author: { type: 'string', maxLength: 256 },
         },
       },

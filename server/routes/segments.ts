@@ -15,8 +15,10 @@ const badge = {
   type: 'object', additionalProperties: false,
   properties: { icon: { type: 'string', maxLength: 64 }, label: { type: 'string', maxLength: 64 }, color: { type: 'string', maxLength: 32 } },
 } as const;
+/** A segment's name: not blank (also the name `POST /v1/imports?create_segment=true` saves). */
+export const segmentName = { type: 'string', minLength: 1, maxLength: 200, pattern: '\\S' } as const;
 const fields = {
-  name: { type: 'string', minLength: 1, maxLength: 200, pattern: '\\S' },
+  name: segmentName,
   description: { type: 'string', maxLength: 2000 },
   badge,
   conditions: conditionsSchema,

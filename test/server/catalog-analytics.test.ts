@@ -139,5 +139,9 @@ describe('POST /v1/imports?create_segment=true', () => {
     await csv('id,plan\nimp3,pro\n', '');
     const members = await call(app, 'GET', `/v1/segments/${first.segment_id}/users?limit=100`);
     expect(members.body.users.map((u: { id: string }) => u.id).sort()).toEqual(['ann', 'imp1', 'imp2']);
+    // A blank name is refused as POST /v1/segments refuses it, before anything is imported.
+    const blank = await csv('id,plan\nimp9,pro\n', '?create_segment=true&segment_name=%20%20');
+    expect(blank.error).toMatchObject({ code: 'invalid_request', path: expect.stringContaining('segment_name') });
+    expect((await call(app, 'GET', '/v1/users/imp9')).status).toBe(404);
   });
 });
