@@ -37,8 +37,74 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
 }
 
+interface OpenApiOperation {
+  requestBody?: { required?: boolean; description?: string; content?: Record<string, { schema?: { nullable?: boolean } & Record<string, unknown> }> };
+  parameters?: unknown[];
+  responses?: Record<string, unknown>;
+}
 interface OpenApiDocument {
-  paths?: Record<string, Record<string, { requestBody?: { required?: boolean; content?: Record<string, { schema?: { nullable?: boolean } }> } }>>;
+  paths?: Record<string, Record<string, OpenApiOperation>>;
+  components?: { schemas?: Record<string, unknown> };
+}
+
+/** The error envelope of SPEC §4, as the document names it. */
+const ERROR_SCHEMA = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: {
+        code: { type: 'string', description: 'invalid_request, invalid_json, invalid_conditions, unsupported_media_type, rejected_data, unauthorized, not_found, stale_version, segment_in_use, payload_too_large, unknown_segment, segment_cycle, too_complex, warehouse_unavailable, query_timeout' },
+        message: { type: 'string' },
+        path: { type: 'string', description: 'JSON pointer of the offending value: within the body, or for invalid_conditions / too_complex within the condition tree' },
+      },
+      additionalProperties: true,
+    },
+  },
+} as const;
+
+/**
+ * The errors each route can answer, in the document: the generator lists only the success a
+ * route's schema declares. Read from the route's shape, as the handlers answer them (SPEC §4).
+ */
+function documentErrors(document: OpenApiDocument): OpenApiDocument {
+  document.components = { ...document.components, schemas: { ...document.components?.schemas, Error: ERROR_SCHEMA } };
+  const error = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
+  for (const [path, operations] of Object.entries(document.paths ?? {})) {
+    if (!path.startsWith('/v1/')) continue;
+    const tree = /^\/v1\/(audience|segments|analytics)\b/.test(path);
+    for (const [method, operation] of Object.entries(operations)) {
+      const body = Boolean(operation.requestBody);
+      operation.responses = {
+        ...operation.responses,
+        ...(body || operation.parameters?.length || path === '/v1/imports' ? { 400: error('Bad input: the body, a parameter or a condition tree (path names it)') } : {}),
+        401: error('No API key, or an unknown one'),
+        ...(path.includes('{') || /^\/v1\/(analytics|segments\/counts)/.test(path) ? { 404: error('No such object in this project') } : {}),
+        ...(/^\/v1\/segments\/\{id\}$/.test(path) && (method === 'patch' || method === 'delete')
+          ? { 409: error(method === 'patch' ? 'stale_version: the segment changed since that version' : 'segment_in_use: other segments reference it (error.referenced_by); ?force=true deletes it anyway') } : {}),
+        ...(body ? { 413: error('The body is over the size limit') } : {}),
+        ...(tree ? { 422: error('unknown_segment, segment_cycle or too_complex') } : {}),
+        503: error('The warehouse is unavailable'),
+        504: error('The query ran past QUERY_TIMEOUT_MS'),
+      };
+    }
+  }
+  const imports = document.paths?.['/v1/imports']?.post;
+  if (imports) {
+    // The route reads its body itself (a CSV, or a form): the generator saw no schema for it.
+    imports.requestBody = {
+      required: true,
+      description: 'A CSV with a header row: as the body, or as the multipart form field "file"',
+      content: {
+        'text/csv': { schema: { type: 'string' } },
+        'multipart/form-data': { schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' } } } },
+      },
+    };
+    imports.responses = { ...imports.responses, 413: error('The CSV is over the size limit') };
+  }
+  return document;
 }
 
 /**
@@ -146,7 +212,7 @@ export async function buildApp({ config, warehouse, logger = false }: AppOptions
     },
     // Shared schemas keep their names (ConditionTree) in the document.
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
-    transformObject: (document) => optionalBodies(('openapiObject' in document ? document.openapiObject : document.swaggerObject) as OpenApiDocument) as object,
+    transformObject: (document) => documentErrors(optionalBodies(('openapiObject' in document ? document.openapiObject : document.swaggerObject) as OpenApiDocument)) as object,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   // GET /docs is the OpenAPI document (SPEC §4) for a program and its browsable UI for a browser:

@@ -2,6 +2,7 @@
  * SPEC §2 and §4: every bad input is a 4xx naming the JSON pointer of the
  * offending value, and a refused batch writes nothing.
  */
+import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { call, KEYS, useTestApp } from '../support/api.js';
@@ -251,6 +252,30 @@ describe('SPEC §4 errors', () => {
     const huge = await get(`/v1/segments/${saved.body.id}/users?cursor=${'x'.repeat(3 * 1024 * 1024)}`);
     expect(huge.status).toBe(431);
     expect(await huge.json()).toMatchObject({ error: { code: 'headers_too_large' } });
+  });
+
+  it('documents the errors each route answers, in the envelope it answers them in, and the body of an import', async () => {
+    const doc = JSON.parse((await app.inject({ method: 'GET', url: '/docs/json' })).body);
+    const isError = new Ajv({ strict: false }).compile(doc.components.schemas.Error);
+    for (const [path, operations] of Object.entries(doc.paths as Record<string, Record<string, { responses: object }>>)) {
+      if (!path.startsWith('/v1/')) continue;
+      for (const operation of Object.values(operations)) expect(Object.keys(operation.responses), path).toEqual(expect.arrayContaining(['401', '503', '504']));
+    }
+    expect(Object.keys(doc.paths['/v1/imports'].post.requestBody.content)).toEqual(['text/csv', 'multipart/form-data']);
+    const cases: Array<[string, 'GET' | 'POST', string, unknown, number]> = [
+      ['/v1/audience/count', 'POST', '/v1/audience/count', { conditions: { op: 'xor' } }, 400],
+      ['/v1/audience/count', 'POST', '/v1/audience/count', { conditions: { op: 'and', conditions: [{ type: 'segment', segment: 'nope', operator: 'in' }] } }, 422],
+      ['/v1/segments/{id}', 'GET', '/v1/segments/nope', undefined, 404],
+      ['/v1/segments/counts', 'POST', '/v1/segments/counts', { ids: ['nope'] }, 404],
+    ];
+    for (const [path, method, url, body, status] of cases) {
+      const response = await call(app, method, url, body);
+      expect(response.status, url).toBe(status);
+      expect(isError(response.body), JSON.stringify(response.body)).toBe(true);
+      expect(Object.keys(doc.paths[path][method.toLowerCase()].responses), url).toContain(String(status));
+    }
+    const anonymous = await app.inject({ method: 'GET', url: '/v1/segments' });
+    expect(isError(JSON.parse(anonymous.body))).toBe(true);
   });
 
   it('answers 404 in the error shape for an unknown route', async () => {
