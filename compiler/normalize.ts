@@ -9,6 +9,8 @@ import { validateTree } from './validate.js';
 
 export const MAX_DEPTH = 20;
 export const MAX_CONDITIONS = 1000;
+/** Event property filters (`where`) in a tree, nested segments expanded. */
+export const MAX_FILTERS = 1000;
 
 /** A saved segment's condition tree (raw JSON), or undefined when the project has no such segment. */
 export type SegmentResolver = (id: string) => unknown | undefined;
@@ -73,6 +75,9 @@ export function foldComparisons(node: PlannedNode): PlannedNode {
   const conditions = node.conditions.map(foldComparisons);
   const folded: PlannedNode[] = [];
   const byField = new Map<string, number>();
+  // The values of string comparisons folded into one, gathered in a set and written once at the
+  // end: a list rebuilt at every sibling made 1000 `not_in`s of 1000 values take minutes.
+  const lists = new Map<number, Set<string>>();
   for (const child of conditions) {
     const key = child.kind === 'attribute' || child.kind === 'custom_attribute' ? foldKey(child, node.op) : undefined;
     const at = key === undefined ? undefined : byField.get(key);
@@ -81,7 +86,19 @@ export function foldComparisons(node: PlannedNode): PlannedNode {
       folded.push(child);
       continue;
     }
-    folded[at] = merge(folded[at] as FoldableLeaf, child as FoldableLeaf, node.op);
+    const into = folded[at] as FoldableLeaf;
+    const [x, y] = [into.comparison, (child as FoldableLeaf).comparison];
+    if (x.type === 'string' && y.type === 'string') {
+      let values = lists.get(at);
+      if (!values) lists.set(at, (values = new Set([x.value].flat())));
+      for (const value of [y.value].flat()) values.add(value);
+    } else {
+      folded[at] = tighten(into, child as FoldableLeaf, node.op);
+    }
+  }
+  for (const [at, values] of lists) {
+    const leaf = folded[at] as FoldableLeaf;
+    folded[at] = { ...leaf, comparison: { type: 'string', operator: node.op === 'or' ? 'in' : 'not_in', value: [...values] } };
   }
   return { ...node, conditions: folded };
 }
@@ -99,15 +116,11 @@ function foldKey(leaf: FoldableLeaf, op: 'and' | 'or'): string | undefined {
   return undefined;
 }
 
-function merge(a: FoldableLeaf, b: FoldableLeaf, op: 'and' | 'or'): FoldableLeaf {
+/** Two bounds of one field as one: under OR the weaker bound wins, under AND the stronger one. */
+function tighten(a: FoldableLeaf, b: FoldableLeaf, op: 'and' | 'or'): FoldableLeaf {
   const x = a.comparison;
   const y = b.comparison;
-  if (x.type === 'string' && y.type === 'string') {
-    const values = [...new Set([x.value, y.value].flat())];
-    return { ...a, comparison: { type: 'string', operator: op === 'or' ? 'in' : 'not_in', value: values } };
-  }
   if (x.type === 'number' && y.type === 'number' && x.operator !== 'between' && y.operator !== 'between') {
-    // Under OR the weaker bound wins, under AND the stronger one.
     const lower = x.operator === 'gt' || x.operator === 'gte';
     const keepSmaller = lower === (op === 'or');
     const value = keepSmaller ? Math.min(x.value, y.value) : Math.max(x.value, y.value);
@@ -129,8 +142,14 @@ function merge(a: FoldableLeaf, b: FoldableLeaf, op: 'and' | 'or'): FoldableLeaf
 export function expandSegments(tree: Node, resolve: SegmentResolver): PlannedGroup {
   const saved = new Map<string, Group>();
   let conditions = 0;
-  const counted = (path: string) => {
-    if (++conditions > MAX_CONDITIONS) throw new CompileError('too_complex', `more than ${MAX_CONDITIONS} conditions (nested segments included)`, path);
+  let filters = 0;
+  const counted = (node: Exclude<Node, Group>) => {
+    if (++conditions > MAX_CONDITIONS) throw new CompileError('too_complex', `more than ${MAX_CONDITIONS} conditions (nested segments included)`, node.path);
+    // Property filters are not conditions of SPEC §3.6, yet each is SQL to read like one: past
+    // some 10 000 of them the engine gives up parsing the query. As many as conditions, at most.
+    if (node.kind === 'event' && (filters += node.where.length) > MAX_FILTERS) {
+      throw new CompileError('too_complex', `more than ${MAX_FILTERS} event property filters (where) in all (nested segments included)`, `${node.path}/where`);
+    }
   };
   // `origin`: the tree's own segment condition the expansion went through, which a cycle or a
   // reference found deeper, in saved trees, is reported at (the request has no node deeper there).
@@ -140,7 +159,7 @@ export function expandSegments(tree: Node, resolve: SegmentResolver): PlannedGro
       return { ...node, conditions: node.conditions.map((c) => expand(c, stack, depth + 1, origin)) };
     }
     if (node.kind !== 'segment') {
-      counted(node.path);
+      counted(node);
       return node;
     }
     const at = `${origin ?? node.path}/segment`;
@@ -156,7 +175,7 @@ export function expandSegments(tree: Node, resolve: SegmentResolver): PlannedGro
     }
     // A saved tree without conditions matches everyone: `in` it is true, `not_in` false.
     if (nested.conditions.length === 0) {
-      counted(node.path);
+      counted(node);
       return everyoneOrNobody(node.operator === 'in', node.path);
     }
     const inner = expand(relocate(nested, node.path), [...stack, node.segment], depth, origin ?? node.path) as PlannedGroup;

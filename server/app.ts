@@ -9,7 +9,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Config } from './config.js';
 import type { Warehouse } from './warehouse/warehouse.js';
-import { WarehouseFailure, WarehouseRejectedData, WarehouseTimeout, WarehouseUnavailable } from './warehouse/errors.js';
+import { WarehouseFailure, WarehouseRejectedData, WarehouseTimeout, WarehouseTooComplex, WarehouseUnavailable } from './warehouse/errors.js';
 import { ApiError, BODY_LIMIT, errors } from './errors.js';
 import { validationError, validatorCompiler } from './validation.js';
 import { describeJsonProblem, JsonInputError, parseJson } from '../model/json.js';
@@ -256,6 +256,7 @@ export function toApiError(error: FastifyError | Error, contentType?: string): A
   if (error instanceof CompileError) return new ApiError(error.status, error.code, error.message, error.path);
   if (error instanceof WarehouseUnavailable) return errors.unavailable();
   if (error instanceof WarehouseTimeout) return errors.timeout();
+  if (error instanceof WarehouseTooComplex) return errors.unprocessable('too_complex', 'the conditions are too large for the engine to read in one query: fewer conditions, filters or values');
   if (error instanceof WarehouseRejectedData) return errors.rejectedData(error.message);
   if (error instanceof WarehouseFailure) return errors.internal();
   const fastifyError = error as FastifyError;

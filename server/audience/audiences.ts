@@ -9,7 +9,7 @@ import {
   type AudienceQuery, type CompiledSql, type SegmentResolver, type SortField, type SortKey, type Strategy,
 } from '../../compiler/index.js';
 import { compileEventSeries, compileExperienceReport } from '../../compiler/analytics.js';
-import type { PlannedGroup } from '../../compiler/normalize.js';
+import type { PlannedGroup, PlannedNode } from '../../compiler/normalize.js';
 import type { TimeRange } from '../../compiler/time.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { userFromRow, type User } from '../ingest/users.js';
@@ -66,10 +66,10 @@ export class Audiences {
   async counts(project: string, trees: ReadonlyMap<string, unknown>, now: Date): Promise<Map<string, SegmentCount>> {
     const resolve = await this.segments.resolver(project, [...trees.values()]);
     const { planned, results } = prepareAll(trees, resolve);
-    if (planned.length) {
-      const { sql, params } = compileCounts(planned.map(([, p]) => p), { project, now });
+    for (const batch of batches(planned)) {
+      const { sql, params } = compileCounts(batch.map(([, p]) => p), { project, now });
       const { rows } = await this.warehouse.query<Record<string, number | string>>(sql, params);
-      planned.forEach(([id], i) => results.set(id, { count: Number(rows[0]?.[`s${i}`] ?? 0) }));
+      batch.forEach(([id], i) => results.set(id, { count: Number(rows[0]?.[`s${i}`] ?? 0) }));
     }
     return new Map([...trees.keys()].map((id) => [id, results.get(id)!]));
   }
@@ -78,10 +78,19 @@ export class Audiences {
   async membership(project: string, userId: string, trees: ReadonlyMap<string, unknown>, now: Date): Promise<string[] | undefined> {
     const resolve = await this.segments.resolver(project, [...trees.values()]);
     const { planned } = prepareAll(trees, resolve);
-    const { sql, params } = compileMembership(planned.map(([, p]) => p), userId, { project, now });
-    const { rows } = await this.warehouse.query<Record<string, number | boolean>>(sql, params);
-    if (rows.length === 0) return undefined;
-    return planned.filter((_, i) => Boolean(Number(rows[0]![`s${i}`]))).map(([id]) => id);
+    const member: string[] = [];
+    for (const batch of batches(planned)) {
+      const { sql, params } = compileMembership(batch.map(([, p]) => p), userId, { project, now });
+      const { rows } = await this.warehouse.query<Record<string, number | boolean>>(sql, params);
+      if (rows.length === 0) return undefined;
+      member.push(...batch.filter((_, i) => Boolean(Number(rows[0]![`s${i}`]))).map(([id]) => id));
+    }
+    // With no tree to evaluate, the query that says whether the user exists still runs.
+    if (planned.length === 0) {
+      const { sql, params } = compileMembership([], userId, { project, now });
+      if ((await this.warehouse.query(sql, params)).rows.length === 0) return undefined;
+    }
+    return member;
   }
 
   async eventSeries(e: Evaluation, report: { source: string; event: string; range: TimeRange; interval: 'day' | 'week' }) {
@@ -97,6 +106,33 @@ export class Audiences {
     const n = (k: string) => Number(row[k] ?? 0);
     return { audience: n('audience'), seen: n('seen'), completed: n('completed'), dismissed: n('dismissed') };
   }
+}
+
+/**
+ * Trees evaluated in one query hold at most this many conditions and property filters together:
+ * the engine's parser gives up (TOO_SLOW_PARSING) somewhere past 10 000, which a dashboard of 200
+ * segments can reach. The bench's 18 segments (~450) are one query; a larger list takes a few.
+ */
+export const CONDITIONS_PER_QUERY = 2000;
+
+function batches(planned: Array<[string, PlannedGroup]>): Array<Array<[string, PlannedGroup]>> {
+  const out: Array<Array<[string, PlannedGroup]>> = [];
+  let size = Infinity;
+  for (const entry of planned) {
+    const n = weight(entry[1]);
+    if (size + n > CONDITIONS_PER_QUERY) {
+      out.push([]);
+      size = 0;
+    }
+    out[out.length - 1]!.push(entry);
+    size += n;
+  }
+  return out;
+}
+
+function weight(node: PlannedNode): number {
+  if (node.kind === 'group') return node.conditions.reduce((n, c) => n + weight(c), 0);
+  return 1 + (node.kind === 'event' ? node.where.length : 0);
 }
 
 function prepareAll(trees: ReadonlyMap<string, unknown>, resolve: SegmentResolver) {

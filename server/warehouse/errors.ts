@@ -16,6 +16,9 @@ export class WarehouseUnavailable extends WarehouseError {}
 /** The query ran past QUERY_TIMEOUT_MS or was cancelled: 504. */
 export class WarehouseTimeout extends WarehouseError {}
 
+/** The engine refused a query as too large to parse or analyse (a tree within the limits never is): 422 too_complex. */
+export class WarehouseTooComplex extends WarehouseError {}
+
 /** The engine refused the data of a write (parse error, constraint): the client's fault. */
 export class WarehouseRejectedData extends WarehouseError {
   /** `stored`: rows of the same write already on disk (earlier INSERTs of a stream sent in chunks), when known. */
@@ -41,6 +44,7 @@ const UNAVAILABLE_CODES = new Set([
   210 /* NETWORK_ERROR */, 241 /* MEMORY_LIMIT_EXCEEDED */, 202 /* TOO_MANY_SIMULTANEOUS_QUERIES */,
   252 /* TOO_MANY_PARTS */, 236 /* ABORTED */, 516 /* AUTHENTICATION_FAILED */, 81 /* UNKNOWN_DATABASE */,
 ]);
+const COMPLEXITY_CODES = new Set([167 /* TOO_DEEP_AST */, 168 /* TOO_BIG_AST */, 306 /* TOO_DEEP_RECURSION */, 718 /* TOO_SLOW_PARSING */]);
 const DATA_CODES = new Set([
   6 /* CANNOT_PARSE_TEXT */, 25 /* CANNOT_PARSE_ESCAPE_SEQUENCE */, 26 /* CANNOT_PARSE_QUOTED_STRING */, 27 /* CANNOT_PARSE_INPUT_ASSERTION_FAILED */,
   32 /* ATTEMPT_TO_READ_AFTER_EOF */, 38 /* CANNOT_PARSE_DATE */, 41 /* CANNOT_PARSE_DATETIME */, 53 /* TYPE_MISMATCH */,
@@ -58,6 +62,7 @@ const DATA_CODES = new Set([
 export function classifyEngineError(code: number | undefined, message: string, write: boolean, cause: unknown, rowsBefore?: number): WarehouseError {
   if (code !== undefined && TIMEOUT_CODES.has(code)) return new WarehouseTimeout('query timed out', code, { cause });
   if (code !== undefined && UNAVAILABLE_CODES.has(code)) return new WarehouseUnavailable('warehouse unavailable', code, { cause });
+  if (code !== undefined && COMPLEXITY_CODES.has(code)) return new WarehouseTooComplex('query too complex for the engine', code, { cause });
   if (write && code !== undefined && DATA_CODES.has(code)) {
     const { row, reason } = readRejection(message);
     return new WarehouseRejectedData(reason, row === undefined ? undefined : (rowsBefore ?? 0) + row, code, { cause, stored: rowsBefore });

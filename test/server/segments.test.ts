@@ -264,6 +264,31 @@ describe('review fixes', () => {
     expect((await call(app, 'POST', '/v1/audience/count', { conditions: events })).status).toBe(200);
   }, 120_000);
 
+  it('counts a dashboard of segments past what the engine parses in one query (10 of 1000 conditions), and a member of them', async () => {
+    await call(app, 'POST', '/v1/users', { users: [{ id: 'dash', attributes: { n: 5 } }] });
+    const segment = (s: number) => ({ op: 'and', conditions: Array.from({ length: 1000 }, (_, i) => ({ type: 'custom_attribute', key: 'n', operator: 'neq', value: s === 0 ? 1_000 + i : s * 10_000 + i - 5 })) });
+    const ids: string[] = [];
+    for (let s = 0; s < 10; s++) ids.push((await create({ name: `Dashboard ${s}`, conditions: segment(s) })).id);
+    const counts = await call(app, 'POST', '/v1/segments/counts', { ids });
+    expect(counts.status, JSON.stringify(counts.body).slice(0, 300)).toBe(200);
+    for (const [s, id] of [[0, ids[0]!], [9, ids[9]!]] as const) {
+      expect(counts.body.counts[id], `segment ${s}`).toBe((await call(app, 'POST', '/v1/audience/count', { conditions: segment(s) })).body.count);
+    }
+    // No segment names the user's 5: the user is a member of every one.
+    const member = await call(app, 'GET', '/v1/users/dash');
+    expect(member.status).toBe(200);
+    expect(ids.every((id) => member.body.segments.includes(id))).toBe(true);
+  }, 120_000);
+
+  it('refuses more than 1000 event property filters in a tree as too complex (422), not a 500 from the engine', async () => {
+    const where = (n: number) => Array.from({ length: n }, (_, i) => ({ property: 'p', operator: 'neq', value: i }));
+    const tree = (n: number) => ({ op: 'and', conditions: [{ type: 'event', source: 'api', event: 'e', where: where(n - 1) }, { type: 'event', source: 'api', event: 'f', where: where(1) }] });
+    expect((await call(app, 'POST', '/v1/audience/count', { conditions: tree(1000) })).status).toBe(200);
+    const over = await call(app, 'POST', '/v1/audience/count', { conditions: tree(1001) });
+    expect(over.status).toBe(422);
+    expect(over.body.error).toMatchObject({ code: 'too_complex', path: '/conditions/1/where' });
+  }, 60_000);
+
   it('answers 400, not 500, for a forged cursor with multi-byte characters', async () => {
     const response = await call(app, 'POST', '/v1/audience/users', { conditions: tree(), cursor: `eyJ9.${'é'.repeat(43)}` });
     expect(response.status).toBe(400);

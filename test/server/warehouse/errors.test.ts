@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ServerWarehouse, toWarehouseError } from '../../../server/warehouse/clickhouse.js';
 import { EmbeddedWarehouse } from '../../../server/warehouse/chdb.js';
-import { describeRejection, WarehouseFailure, WarehouseRejectedData, WarehouseTimeout, WarehouseUnavailable } from '../../../server/warehouse/errors.js';
+import { describeRejection, WarehouseFailure, WarehouseRejectedData, WarehouseTimeout, WarehouseTooComplex, WarehouseUnavailable } from '../../../server/warehouse/errors.js';
 import { toApiError } from '../../../server/app.js';
 import { call, testApp } from '../../support/api.js';
 import { tempDir } from '../../support/warehouse.js';
@@ -26,6 +26,18 @@ describe('warehouse errors', () => {
     // To the millisecond: the engine takes fractions of a second (it had been rounded up to whole seconds).
     const { rows } = await embedded.query<{ limit: number }>(`SELECT toFloat64(getSetting('max_execution_time')) AS limit`);
     expect(rows).toEqual([{ limit: 1.5 }]);
+  });
+
+  it('reports a query the engine gives up parsing as too complex (422 too_complex), not a defect', async () => {
+    // The parser's budget made small, so that a small query is "too slow to parse".
+    await embedded.command('SET max_parser_backtracks = 100');
+    try {
+      const error = await embedded.query(`SELECT ${Array.from({ length: 200 }, (_, i) => `(${i} + 1)`).join(' + ')}`).catch((e) => e);
+      expect(error).toBeInstanceOf(WarehouseTooComplex);
+      expect(toApiError(error)).toMatchObject({ status: 422, code: 'too_complex' });
+    } finally {
+      await embedded.command('SET max_parser_backtracks = 1000000');
+    }
   });
 
   it('reports a ClickHouse server that cannot be reached as unavailable', async () => {
