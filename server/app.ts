@@ -13,6 +13,7 @@ import { WarehouseFailure, WarehouseRejectedData, WarehouseTimeout, WarehouseToo
 import { ApiError, BODY_LIMIT, errors } from './errors.js';
 import { validationError, validatorCompiler } from './validation.js';
 import { describeJsonProblem, JsonInputError, parseJson } from '../model/json.js';
+import { charsetOf, decodeText } from '../model/text.js';
 import { authenticate } from './auth.js';
 import { UserStore } from './ingest/users.js';
 import { healthRoutes } from './routes/health.js';
@@ -181,8 +182,13 @@ export async function buildApp({ config, warehouse, logger = false }: AppOptions
   });
   app.setValidatorCompiler(validatorCompiler);
   // An empty JSON body (many clients send one with POST …/duplicate) is no body, not invalid JSON.
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    const text = (body as string).trim();
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    let text: string;
+    try {
+      text = decodeText(body as Buffer, charsetOf(request.headers['content-type'])).trim();
+    } catch (error) {
+      return done(errors.invalidJson(`the body ${(error as Error).message}`), undefined);
+    }
     if (text === '') return done(null, undefined);
     try {
       done(null, parseJson(text));

@@ -11,7 +11,6 @@
  * batches of 10 000.
  */
 import { createReadStream, statSync } from 'node:fs';
-import { StringDecoder } from 'node:string_decoder';
 import { isUtf8 } from 'node:buffer';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import type { ValidateFunction } from 'ajv';
@@ -170,8 +169,8 @@ export class ProjectLines extends Transform {
     // The engine would refuse a lone high surrogate and store a lone low one as U+FFFD: lines
     // with a surrogate escape (rare) are parsed here and checked first.
     const surrogates = block.includes('\\ud') || block.includes('\\uD');
-    // Bytes that are not UTF-8 (a Latin-1 export) go to the engine as they are; the API decodes
-    // them to U+FFFD. Checked once a block, and line by line only in a block that has some.
+    // Bytes that are not UTF-8 (a Latin-1 export) the engine would store as they are; the API
+    // refuses them. Checked once a block, and line by line only in a block that has some.
     const notUtf8 = !isUtf8(block);
     let start = 0;
     for (let end = block.indexOf(10); end !== -1; start = end + 1, end = block.indexOf(10, start)) {
@@ -187,10 +186,11 @@ export class ProjectLines extends Transform {
       this.rows++;
       const line = block.subarray(from, to);
       if (line[0] !== 0x7b /* { */) throw new LoadError(`line ${this.line}: not a JSON object`);
+      if (notUtf8 && !isUtf8(line)) throw new LoadError(`line ${this.line}: ${NOT_UTF8}`);
       const scan = scanLine(line);
       // A line read here goes on as the API writes a row: the engine never parses what was doubted.
       if (!passesAsBytes(line, scan) || scan.bigInteger || (this.encodeProperties && scan.percent)
-        || (surrogates && mayHoldSurrogates(line.toString('utf8'))) || (notUtf8 && !isUtf8(line))) {
+        || (surrogates && mayHoldSurrogates(line.toString('utf8')))) {
         pieces.push(this.reencode(this.readRow(line)), NEWLINE);
         continue;
       }
@@ -399,20 +399,33 @@ const TIMESTAMP_KEY = Buffer.from('"timestamp"');
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 const isSpace = (byte: number) => byte === 0x20 || byte === 0x09 || byte === 0x0d;
 
+const NOT_UTF8 = 'not valid UTF-8 (convert the file first: iconv -f windows-1252 -t utf-8, say), as the API refuses such a body';
+
 /**
  * The lines of a UTF-8 stream, split at '\n' only (a '\r' before it dropped), as the other kinds'
- * lines are: readline also splits at a lone '\r', which JSON allows between tokens.
+ * lines are: readline also splits at a lone '\r', which JSON allows between tokens. A line that is
+ * not UTF-8 is refused with its number, not decoded to U+FFFD.
  */
 async function* linesOf(input: Readable): AsyncIterable<string> {
-  const decoder = new StringDecoder('utf8');
-  let rest = '';
+  let rest: Buffer[] = [];
+  let line = 0;
+  const text = (bytes: Buffer) => {
+    line++;
+    const content = bytes[bytes.length - 1] === 0x0d ? bytes.subarray(0, -1) : bytes;
+    if (!isUtf8(content)) throw new LoadError(`line ${line}: ${NOT_UTF8}`);
+    return content.toString('utf8');
+  };
   for await (const chunk of input) {
-    const parts = (rest + (typeof chunk === 'string' ? chunk : decoder.write(chunk))).split('\n');
-    rest = parts.pop()!;
-    for (const part of parts) yield part.endsWith('\r') ? part.slice(0, -1) : part;
+    const bytes: Buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    let start = 0;
+    for (let end = bytes.indexOf(10); end !== -1; start = end + 1, end = bytes.indexOf(10, start)) {
+      const piece = bytes.subarray(start, end);
+      yield text(rest.length ? Buffer.concat([...rest, piece]) : piece);
+      rest = [];
+    }
+    if (start < bytes.length) rest.push(Buffer.from(bytes.subarray(start)));
   }
-  rest += decoder.end();
-  if (rest) yield rest.endsWith('\r') ? rest.slice(0, -1) : rest;
+  if (rest.length) yield text(Buffer.concat(rest));
 }
 
 async function loadUsers(users: UserStore, options: LoadOptions): Promise<{ rows: number }> {

@@ -13,6 +13,7 @@ import { CsvError, readCsv, type CsvReject, type Identifier } from '../ingest/cs
 import { toJsonLines } from '../ingest/rows.js';
 import { characters } from '../../model/keys.js';
 import { toWarehouseTime } from '../../model/time.js';
+import { charsetOf, decodeText, EncodingError } from '../../model/text.js';
 import { ApiError, BODY_LIMIT, errors } from '../errors.js';
 import type { SegmentStore } from '../segments/store.js';
 import { segmentName } from './segments.js';
@@ -38,7 +39,13 @@ export const importRoutes: FastifyPluginAsync<{ warehouse: Warehouse; users: Use
   // plain "file" field is limited to FIELD_LIMIT) and there are few of them: a form that sends more
   // is refused by name (400).
   await app.register(multipart, { limits: { fileSize: BODY_LIMIT, fieldSize: FIELD_LIMIT, files: 8, fields: 16, parts: 32 } });
-  app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (request, body, done) => {
+    try {
+      done(null, decodeText(body as Buffer, charsetOf(request.headers['content-type'])));
+    } catch (error) {
+      done(notText(error as EncodingError), undefined);
+    }
+  });
 
   app.post<{ Querystring: ImportQuery }>('/imports', {
     schema: {
@@ -129,6 +136,9 @@ export const importRoutes: FastifyPluginAsync<{ warehouse: Warehouse; users: Use
   });
 };
 
+/** A CSV whose bytes are not text in its charset (a Latin-1 export sent as UTF-8): refused, not altered. */
+const notText = (error: EncodingError) => errors.invalidRequest(`the CSV ${error.message}: send a file that is not UTF-8 as the body, with its charset (text/csv; charset=windows-1252)`);
+
 const FIELD_LIMIT = 16 * 1024 * 1024;
 const MULTIPART_LIMITS: Record<string, string> = { FST_FILES_LIMIT: 'more than 8 files', FST_FIELDS_LIMIT: 'more than 16 fields', FST_PARTS_LIMIT: 'more than 32 parts' };
 
@@ -162,12 +172,14 @@ async function multipartCsv(request: FastifyRequest, reply: FastifyReply): Promi
           continue;
         }
         try {
-          const content = keep((await part.toBuffer()).toString('utf8'));
+          // A form's file part names no charset (the parser keeps only its type): UTF-8.
+          const content = keep(decodeText(await part.toBuffer()));
           if (part.fieldname === 'file') named = content;
           else anyFile = content;
         } catch (error) {
-          if ((error as { code?: string }).code !== 'FST_REQ_FILE_TOO_LARGE') throw error;
-          refusal ??= errors.payloadTooLarge(BODY_LIMIT);
+          if (error instanceof EncodingError) refusal ??= notText(error);
+          else if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') refusal ??= errors.payloadTooLarge(BODY_LIMIT);
+          else throw error;
         }
       } else if (part.fieldname === 'file' && named === undefined && typeof part.value === 'string') {
         // A field past its limit arrives cut short, without an error: never import half a file.

@@ -278,6 +278,26 @@ describe('SPEC §4 errors', () => {
     expect(isError(JSON.parse(anonymous.body))).toBe(true);
   });
 
+  it('refuses a body whose bytes are not text in its charset, and reads the charset it declares', async () => {
+    const send = (contentType: string, url: string, text: string) => app.inject({
+      method: 'POST', url, headers: { authorization: `Bearer ${KEYS.alpha}`, 'content-type': contentType }, payload: Buffer.from(text, 'latin1'),
+    });
+    // A Latin-1 "é" sent as UTF-8: refused, not stored as U+FFFD.
+    const bad = await send('application/json', '/v1/users', '{"users":[{"id":"enc-1","name":"caf\u00e9"}]}');
+    expect(bad.statusCode).toBe(400);
+    expect(JSON.parse(bad.body).error).toMatchObject({ code: 'invalid_json', message: expect.stringContaining('not valid UTF-8') });
+    expect((await call(app, 'GET', '/v1/users/enc-1')).status).toBe(404);
+    // The same bytes, their charset declared: read as they are meant.
+    expect((await send('application/json; charset=iso-8859-1', '/v1/users', '{"users":[{"id":"enc-2","name":"caf\u00e9"}]}')).statusCode).toBe(200);
+    expect((await call(app, 'GET', '/v1/users/enc-2')).body.name).toBe('caf\u00e9');
+    // CSV exports the same way.
+    const csv = await send('text/csv', '/v1/imports', 'id,name\nenc-3,caf\u00e9\n');
+    expect(csv.statusCode).toBe(400);
+    expect(JSON.parse(csv.body).error.message).toContain('charset=windows-1252');
+    expect((await send('text/csv; charset=windows-1252', '/v1/imports', 'id,name\nenc-3,caf\u00e9\n')).statusCode).toBe(200);
+    expect((await call(app, 'GET', '/v1/users/enc-3')).body.name).toBe('caf\u00e9');
+  });
+
   it('answers 404 in the error shape for an unknown route', async () => {
     const response = await call(app, 'GET', '/v1/nothing-here');
     expect(response).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });

@@ -209,13 +209,17 @@ describe('segments load', () => {
       .rejects.toThrow(/^line 1: value must be a string, a finite number or an array of strings/);
   });
 
-  it('stores bytes that are not UTF-8 as the API does (U+FFFD), so events still meet their users', async () => {
+  it('refuses bytes that are not UTF-8, naming the line, as the API refuses such a body (nothing stored as U+FFFD)', async () => {
     const latin1 = (text: string) => Readable.from([Buffer.from(text, 'latin1')]);
-    await load(warehouse, { project: 'lp-latin1', kind: 'users', input: latin1('{"id":"jos\u00e9"}\n') });
-    await load(warehouse, { project: 'lp-latin1', kind: 'events', input: latin1('{"user_id":"jos\u00e9","source":"api","event":"caf\u00e9","timestamp":"2026-03-01T10:00:00Z"}\n') });
-    const { rows } = await warehouse.query<{ profile: string; events_user: string; name: string }>(
-      `SELECT (SELECT hex(id) FROM users WHERE project = 'lp-latin1') AS profile, hex(user_id) AS events_user, hex(event) AS name FROM events WHERE project = 'lp-latin1'`);
-    expect(rows).toEqual([{ profile: '6A6F73EFBFBD', events_user: '6A6F73EFBFBD', name: '636166EFBFBD' }]);
+    const good = '{"user_id":"ok","source":"api","event":"e","timestamp":"2026-03-01T10:00:00Z"}\n';
+    await expect(load(warehouse, { project: 'lp-latin1', kind: 'users', input: latin1('{"id":"ok"}\n\n{"id":"jos\u00e9"}\n') }))
+      .rejects.toThrow(/^line 3: not valid UTF-8 .* \(nothing was loaded\)$/);
+    await expect(load(warehouse, { project: 'lp-latin1', kind: 'events', input: latin1(`${good}{"user_id":"jos\u00e9","source":"api","event":"caf\u00e9","timestamp":"2026-03-01T10:00:00Z"}\n`) }))
+      .rejects.toThrow(/^line 2: not valid UTF-8 .* \(nothing was loaded\)$/);
+    const { rows } = await warehouse.query<{ n: number }>(`SELECT (SELECT count() FROM users WHERE project = 'lp-latin1') + (SELECT count() FROM events WHERE project = 'lp-latin1') AS n`);
+    expect(Number(rows[0]!.n)).toBe(0);
+    // The same text in UTF-8 loads.
+    await load(warehouse, { project: 'lp-latin1', kind: 'users', input: lines({ id: 'jos\u00e9' }) });
   });
 
   it('reads a 19-digit number wherever JSON allows it, after a carriage return too', async () => {
