@@ -115,10 +115,17 @@ function known(o: JsonObject, path: string, fields: readonly string[], strict = 
   }
 }
 
-/** A misspelling of `field`: another case, or within two edits of it (names of four letters or more). */
+/**
+ * A misspelling of `field`: another case, or one edit away (two for a name of eight letters or
+ * more). Short fields (`op`, `type`, `step`) are matched by case only: a builder's `open`, `time` or
+ * `stepId` is its own field, not a typo.
+ */
 function nearMiss(written: string, field: string): boolean {
   const lower = written.toLowerCase();
-  return lower === field || (written.length >= 4 && Math.abs(written.length - field.length) <= 2 && editDistance(lower, field) <= 2);
+  if (lower === field) return true;
+  if (field.length < 5) return false;
+  const edits = field.length >= 8 ? 2 : 1;
+  return Math.abs(written.length - field.length) <= edits && editDistance(lower, field) <= edits;
 }
 
 function editDistance(a: string, b: string): number {

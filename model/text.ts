@@ -1,8 +1,8 @@
 /**
  * Text from the bytes of a body or a file, refused rather than altered: bytes that are not valid
  * in their encoding would otherwise become U+FFFD and change the data silently (a Latin-1 "café"
- * stored as "caf\uFFFD"). UTF-8 unless the body declares another charset (`text/csv;
- * charset=windows-1252`, as spreadsheets export), which is honoured.
+ * stored as "caf\uFFFD"). UTF-8 unless the caller passes a charset a CSV declares (`text/csv;
+ * charset=windows-1252`, as spreadsheets export); JSON is always UTF-8.
  */
 import { isUtf8 } from 'node:buffer';
 

@@ -9,11 +9,11 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Config } from './config.js';
 import type { Warehouse } from './warehouse/warehouse.js';
-import { WarehouseFailure, WarehouseRejectedData, WarehouseTimeout, WarehouseTooComplex, WarehouseUnavailable } from './warehouse/errors.js';
+import { TOO_COMPLEX_FOR_ENGINE, WarehouseFailure, WarehouseRejectedData, WarehouseTimeout, WarehouseTooComplex, WarehouseUnavailable } from './warehouse/errors.js';
 import { ApiError, BODY_LIMIT, errors } from './errors.js';
 import { validationError, validatorCompiler } from './validation.js';
 import { describeJsonProblem, JsonInputError, parseJson } from '../model/json.js';
-import { charsetOf, decodeText } from '../model/text.js';
+import { decodeText } from '../model/text.js';
 import { authenticate } from './auth.js';
 import { UserStore } from './ingest/users.js';
 import { healthRoutes } from './routes/health.js';
@@ -57,7 +57,7 @@ const ERROR_SCHEMA = {
       type: 'object',
       required: ['code', 'message'],
       properties: {
-        code: { type: 'string', description: 'invalid_request, invalid_json, invalid_conditions, unsupported_media_type, rejected_data, unauthorized, not_found, stale_version, segment_in_use, payload_too_large, unknown_segment, segment_cycle, too_complex, warehouse_unavailable, query_timeout' },
+        code: { type: 'string', description: 'invalid_request, invalid_json, invalid_conditions, unsupported_media_type, rejected_data, bad_request, unauthorized, not_found, request_timeout, stale_version, segment_in_use, payload_too_large, headers_too_large, unknown_segment, segment_cycle, too_complex, warehouse_unavailable, query_timeout' },
         message: { type: 'string' },
         path: { type: 'string', description: 'JSON pointer of the offending value: within the body, or for invalid_conditions / too_complex within the condition tree' },
       },
@@ -185,7 +185,8 @@ export async function buildApp({ config, warehouse, logger = false }: AppOptions
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     let text: string;
     try {
-      text = decodeText(body as Buffer, charsetOf(request.headers['content-type'])).trim();
+      // JSON is UTF-8 whatever charset a client labels it with (RFC 8259 §8.1: the label has no effect).
+      text = decodeText(body as Buffer).trim();
     } catch (error) {
       return done(errors.invalidJson(`the body ${(error as Error).message}`), undefined);
     }
@@ -262,7 +263,7 @@ export function toApiError(error: FastifyError | Error, contentType?: string): A
   if (error instanceof CompileError) return new ApiError(error.status, error.code, error.message, error.path);
   if (error instanceof WarehouseUnavailable) return errors.unavailable();
   if (error instanceof WarehouseTimeout) return errors.timeout();
-  if (error instanceof WarehouseTooComplex) return errors.unprocessable('too_complex', 'the conditions are too large for the engine to read in one query: fewer conditions, filters or values');
+  if (error instanceof WarehouseTooComplex) return errors.unprocessable('too_complex', TOO_COMPLEX_FOR_ENGINE);
   if (error instanceof WarehouseRejectedData) return errors.rejectedData(error.message);
   if (error instanceof WarehouseFailure) return errors.internal();
   const fastifyError = error as FastifyError;

@@ -12,6 +12,7 @@ import { compileEventSeries, compileExperienceReport } from '../../compiler/anal
 import type { PlannedGroup, PlannedNode } from '../../compiler/normalize.js';
 import type { TimeRange } from '../../compiler/time.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
+import { TOO_COMPLEX_FOR_ENGINE, WarehouseTooComplex } from '../warehouse/errors.js';
 import { userFromRow, type User } from '../ingest/users.js';
 import type { SegmentStore } from '../segments/store.js';
 
@@ -66,31 +67,33 @@ export class Audiences {
   async counts(project: string, trees: ReadonlyMap<string, unknown>, now: Date): Promise<Map<string, SegmentCount>> {
     const resolve = await this.segments.resolver(project, [...trees.values()]);
     const { planned, results } = prepareAll(trees, resolve);
-    for (const batch of batches(planned)) {
+    await inBatches(planned, async (batch) => {
       const { sql, params } = compileCounts(batch.map(([, p]) => p), { project, now });
       const { rows } = await this.warehouse.query<Record<string, number | string>>(sql, params);
       batch.forEach(([id], i) => results.set(id, { count: Number(rows[0]?.[`s${i}`] ?? 0) }));
-    }
+    }, ([id]) => results.set(id, { count: null, error: { code: 'too_complex', message: TOO_COMPLEX_FOR_ENGINE } }));
     return new Map([...trees.keys()].map((id) => [id, results.get(id)!]));
   }
 
-  /** The ids of the trees this user matches, in one query reading only the user's rows; undefined when no such user. */
+  /**
+   * The ids of the trees this user matches, in one query reading only the user's rows (a few for a
+   * long list); undefined when no such user. A tree that cannot be evaluated matches no one.
+   */
   async membership(project: string, userId: string, trees: ReadonlyMap<string, unknown>, now: Date): Promise<string[] | undefined> {
     const resolve = await this.segments.resolver(project, [...trees.values()]);
     const { planned } = prepareAll(trees, resolve);
     const member: string[] = [];
-    for (const batch of batches(planned)) {
+    let exists = true;
+    const run = async (batch: Array<[string, PlannedGroup]>) => {
       const { sql, params } = compileMembership(batch.map(([, p]) => p), userId, { project, now });
       const { rows } = await this.warehouse.query<Record<string, number | boolean>>(sql, params);
-      if (rows.length === 0) return undefined;
-      member.push(...batch.filter((_, i) => Boolean(Number(rows[0]![`s${i}`]))).map(([id]) => id));
-    }
-    // With no tree to evaluate, the query that says whether the user exists still runs.
-    if (planned.length === 0) {
-      const { sql, params } = compileMembership([], userId, { project, now });
-      if ((await this.warehouse.query(sql, params)).rows.length === 0) return undefined;
-    }
-    return member;
+      if (rows.length === 0) exists = false;
+      else member.push(...batch.filter((_, i) => Boolean(Number(rows[0]![`s${i}`]))).map(([id]) => id));
+    };
+    // With no tree to evaluate, the query still says whether the user exists.
+    if (planned.length === 0) await run([]);
+    else await inBatches(planned, run, () => undefined);
+    return exists ? member : undefined;
   }
 
   async eventSeries(e: Evaluation, report: { source: string; event: string; range: TimeRange; interval: 'day' | 'week' }) {
@@ -128,6 +131,30 @@ function batches(planned: Array<[string, PlannedGroup]>): Array<Array<[string, P
     size += n;
   }
   return out;
+}
+
+/**
+ * Runs trees batch by batch. A batch the engine refuses as too complex to parse is run again in
+ * halves, and a tree it refuses on its own goes to `alone`: one segment the engine cannot read does
+ * not take a dashboard or a user's memberships down with it.
+ */
+async function inBatches(
+  planned: Array<[string, PlannedGroup]>,
+  run: (batch: Array<[string, PlannedGroup]>) => Promise<void>,
+  alone: (entry: [string, PlannedGroup]) => void,
+): Promise<void> {
+  const attempt = async (batch: Array<[string, PlannedGroup]>): Promise<void> => {
+    try {
+      await run(batch);
+    } catch (error) {
+      if (!(error instanceof WarehouseTooComplex)) throw error;
+      if (batch.length === 1) return alone(batch[0]!);
+      const half = Math.ceil(batch.length / 2);
+      await attempt(batch.slice(0, half));
+      await attempt(batch.slice(half));
+    }
+  };
+  for (const batch of batches(planned)) await attempt(batch);
 }
 
 function weight(node: PlannedNode): number {

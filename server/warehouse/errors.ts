@@ -16,8 +16,11 @@ export class WarehouseUnavailable extends WarehouseError {}
 /** The query ran past QUERY_TIMEOUT_MS or was cancelled: 504. */
 export class WarehouseTimeout extends WarehouseError {}
 
-/** The engine refused a query as too large to parse or analyse (a tree within the limits never is): 422 too_complex. */
+/** The engine refused a query as too large to parse or analyse: 422 too_complex. */
 export class WarehouseTooComplex extends WarehouseError {}
+
+/** What a client is told of it. */
+export const TOO_COMPLEX_FOR_ENGINE = 'the conditions are too large for the engine to read in one query: fewer conditions, filters or values';
 
 /** The engine refused the data of a write (parse error, constraint): the client's fault. */
 export class WarehouseRejectedData extends WarehouseError {

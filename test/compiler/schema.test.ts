@@ -17,7 +17,10 @@ describe('the condition tree JSON Schema', () => {
       expect(validate(t), JSON.stringify(validate.errors)).toBe(true);
     }), { numRuns: 500 });
     // Builders' own fields on their nodes, which both leave alone.
-    const withIds = { op: 'and', id: 'g', conditions: [{ type: 'attribute', attribute: 'name', operator: 'is_empty', id: 'c', key: 'row' }] };
+    const withIds = { op: 'and', id: 'g', open: true, conditions: [
+      { type: 'attribute', attribute: 'name', operator: 'is_empty', id: 'c', key: 'row', valid: true },
+      { type: 'segment', segment: 's', operator: 'in', segmentId: 's' },
+    ] };
     validateTree(withIds);
     expect(validate(withIds), JSON.stringify(validate.errors)).toBe(true);
   });

@@ -204,12 +204,14 @@ describe('SPEC §4 text that is not text, and absurd nesting', () => {
       expect(response.body.error, path).toMatchObject({ code: 'invalid_conditions', path });
     }
     // Every field the SPEC names is still taken, a value beside an operator that needs none too,
-    // and fields builders attach to their nodes (ids, list keys) are left alone.
-    const full = { op: 'or', negate: false, id: 'g1', conditions: [
+    // and fields builders attach to their nodes (ids, list keys, flags near short names) are left alone.
+    const full = { op: 'or', negate: false, id: 'g1', open: true, conditions: [
       { type: 'event', source: 'api', event: 'buy', where: [{ property: 'p', operator: 'is_empty' }], window: { in_last: { amount: 30, unit: 'days' } }, measure: 'count', operator: 'gte', value: 1 },
       { type: 'custom_attribute', source: 'segmentio', key: 'k', operator: 'is_true', value: true },
       { type: 'answer', experience: 'e', step: 's', operator: 'gte', value: 9, within: { amount: 1, unit: 'weeks' } },
-      { type: 'attribute', attribute: 'name', operator: 'is_empty', id: 'c4', key: 'row-4', label: 'Name is empty' },
+      { type: 'attribute', attribute: 'name', operator: 'is_empty', id: 'c4', key: 'row-4', label: 'Name is empty', time: 1, valid: true },
+      { type: 'event', source: 'api', event: 'buy', when: 'now', keys: ['a'] },
+      { type: 'answer', experience: 'e', step: 's', operator: 'answered', stepId: 's1', item: 2 },
     ] };
     expect((await call(app, 'POST', '/v1/audience/count', { conditions: full })).status).toBe(200);
   });
@@ -278,7 +280,7 @@ describe('SPEC §4 errors', () => {
     expect(isError(JSON.parse(anonymous.body))).toBe(true);
   });
 
-  it('refuses a body whose bytes are not text in its charset, and reads the charset it declares', async () => {
+  it('refuses a body whose bytes are not text in its encoding, and reads a CSV in the charset it declares', async () => {
     const send = (contentType: string, url: string, text: string) => app.inject({
       method: 'POST', url, headers: { authorization: `Bearer ${KEYS.alpha}`, 'content-type': contentType }, payload: Buffer.from(text, 'latin1'),
     });
@@ -287,10 +289,15 @@ describe('SPEC §4 errors', () => {
     expect(bad.statusCode).toBe(400);
     expect(JSON.parse(bad.body).error).toMatchObject({ code: 'invalid_json', message: expect.stringContaining('not valid UTF-8') });
     expect((await call(app, 'GET', '/v1/users/enc-1')).status).toBe(404);
-    // The same bytes, their charset declared: read as they are meant.
-    expect((await send('application/json; charset=iso-8859-1', '/v1/users', '{"users":[{"id":"enc-2","name":"caf\u00e9"}]}')).statusCode).toBe(200);
+    // JSON is UTF-8 whatever its label (RFC 8259): UTF-8 labelled Latin-1 is read as UTF-8, Latin-1 refused.
+    const utf8 = await app.inject({
+      method: 'POST', url: '/v1/users', headers: { authorization: `Bearer ${KEYS.alpha}`, 'content-type': 'application/json; charset=iso-8859-1' },
+      payload: Buffer.from('{"users":[{"id":"enc-2","name":"caf\u00e9"}]}', 'utf8'),
+    });
+    expect(utf8.statusCode).toBe(200);
     expect((await call(app, 'GET', '/v1/users/enc-2')).body.name).toBe('caf\u00e9');
-    // CSV exports the same way.
+    expect((await send('application/json; charset=iso-8859-1', '/v1/users', '{"users":[{"id":"enc-4","name":"caf\u00e9"}]}')).statusCode).toBe(400);
+    // A CSV is read in the charset it declares, as spreadsheets export.
     const csv = await send('text/csv', '/v1/imports', 'id,name\nenc-3,caf\u00e9\n');
     expect(csv.statusCode).toBe(400);
     expect(JSON.parse(csv.body).error.message).toContain('charset=windows-1252');
