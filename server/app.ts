@@ -14,6 +14,7 @@ import { ApiError, BODY_LIMIT, errors } from './errors.js';
 import { validationError, validatorCompiler } from './validation.js';
 import { describeJsonProblem, JsonInputError, parseJson } from '../model/json.js';
 import { decodeText } from '../model/text.js';
+import { inflateBody } from './encoding.js';
 import { authenticate } from './auth.js';
 import { UserStore } from './ingest/users.js';
 import { healthRoutes } from './routes/health.js';
@@ -186,9 +187,9 @@ export async function buildApp({ config, warehouse, logger = false }: AppOptions
     let text: string;
     try {
       // JSON is UTF-8 whatever charset a client labels it with (RFC 8259 §8.1: the label has no effect).
-      text = decodeText(body as Buffer).trim();
+      text = decodeText(inflateBody(body as Buffer, request.headers['content-encoding'])).trim();
     } catch (error) {
-      return done(errors.invalidJson(`the body ${(error as Error).message}`), undefined);
+      return done(error instanceof ApiError ? error : errors.invalidJson(`the body ${(error as Error).message}`), undefined);
     }
     if (text === '') return done(null, undefined);
     try {

@@ -3,6 +3,7 @@
  * offending value, and a refused batch writes nothing.
  */
 import { Ajv } from 'ajv';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { call, KEYS, useTestApp } from '../support/api.js';
@@ -303,6 +304,23 @@ describe('SPEC §4 errors', () => {
     expect(JSON.parse(csv.body).error.message).toContain('charset=windows-1252');
     expect((await send('text/csv; charset=windows-1252', '/v1/imports', 'id,name\nenc-3,caf\u00e9\n')).statusCode).toBe(200);
     expect((await call(app, 'GET', '/v1/users/enc-3')).body.name).toBe('caf\u00e9');
+  });
+
+  it('reads bodies compressed as SDKs send them (gzip, deflate, br), and refuses an unknown encoding, a broken stream and a bomb', async () => {
+    const send = (url: string, contentType: string, encoding: string, payload: Buffer) => app.inject({
+      method: 'POST', url, headers: { authorization: `Bearer ${KEYS.alpha}`, 'content-type': contentType, 'content-encoding': encoding }, payload,
+    });
+    const events = JSON.stringify({ events: [{ user_id: 'zipped', source: 'api', event: 'gz', timestamp: '2026-01-01T00:00:00.000Z' }] });
+    expect((await send('/v1/events', 'application/json', 'gzip', gzipSync(events))).statusCode).toBe(200);
+    expect((await send('/v1/users', 'application/json', 'br', brotliCompressSync(JSON.stringify({ users: [{ id: 'zipped', name: 'Zed' }] })))).statusCode).toBe(200);
+    expect((await send('/v1/imports', 'text/csv', 'deflate', deflateSync('id,plan\nzipped,pro\n'))).statusCode).toBe(200);
+    expect((await call(app, 'GET', '/v1/users/zipped')).body).toMatchObject({ name: 'Zed', attributes: { plan: 'pro' } });
+    const unknown = await send('/v1/events', 'application/json', 'zstd-ish', Buffer.from(events));
+    expect(JSON.parse(unknown.body).error).toMatchObject({ code: 'invalid_request', message: expect.stringContaining('zstd-ish') });
+    expect((await send('/v1/events', 'application/json', 'gzip', Buffer.from(events))).statusCode).toBe(400);
+    // 65 MiB of zeros inflate past the body limit from a body of a few kilobytes.
+    const bomb = await send('/v1/events', 'application/json', 'gzip', gzipSync(Buffer.alloc(65 * 1024 * 1024)));
+    expect(bomb.statusCode).toBe(413);
   });
 
   it('answers 404 in the error shape for an unknown route', async () => {
