@@ -182,6 +182,10 @@ export async function buildApp({ config, warehouse, logger = false }: AppOptions
     clientErrorHandler: clientError,
   });
   app.setValidatorCompiler(validatorCompiler);
+  // JSON routes take JSON: Fastify's own text/plain parser handed them a string, refused with a
+  // schema message ("(root) must be object") instead of one naming the content type. CSV imports
+  // read text/plain themselves.
+  app.removeContentTypeParser('text/plain');
   // An empty JSON body (many clients send one with POST …/duplicate) is no body, not invalid JSON.
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     let text: string;

@@ -332,6 +332,11 @@ describe('SPEC §4 errors', () => {
     const response = await app.inject({ method: 'POST', url: '/v1/events', headers: { authorization: `Bearer ${KEYS.alpha}`, 'content-type': 'application/xml; charset=utf-8' }, payload: '<x/>' });
     expect(response.statusCode).toBe(400);
     expect(JSON.parse(response.body).error).toMatchObject({ code: 'unsupported_media_type', message: expect.stringContaining('"application/xml"') });
+    // JSON sent as text/plain too (the CSV import reads text/plain: its own parser).
+    const plain = await app.inject({ method: 'POST', url: '/v1/events', headers: { authorization: `Bearer ${KEYS.alpha}`, 'content-type': 'text/plain' }, payload: '{"events":[]}' });
+    expect(JSON.parse(plain.body).error).toMatchObject({ code: 'unsupported_media_type', message: expect.stringContaining('"text/plain"') });
+    const csv = await app.inject({ method: 'POST', url: '/v1/imports', headers: { authorization: `Bearer ${KEYS.alpha}`, 'content-type': 'text/plain' }, payload: 'id\nplain-1\n' });
+    expect(csv.statusCode).toBe(200);
   });
 
   it('answers a URL the router cannot decode in the error shape', async () => {
