@@ -99,13 +99,13 @@ function validateCondition(o: JsonObject, path: string): Node {
 }
 
 /**
- * The fields each node may have. Builders attach fields of their own (an `id`, a `key` for their
- * lists), which are ignored; but a field that is one of the language's in the wrong place (a
+ * Refuses a field of a node that must not be ignored. Builders attach fields of their own (an `id`,
+ * a `key` for their lists), which are ignored; but a field of the language in the wrong place (a
  * `window` on an experience, a `negate` on a condition) or a near miss of one that belongs here
  * (`"negated": true`, `"windw"`, `"values"`, `"Operator"`) would change the audience silently if
- * ignored, so it is refused with its pointer.
+ * ignored, so it is refused with its pointer. With `strict`, any field not of this node (a value,
+ * such as a duration, not a builder's node).
  */
-/** Refuses a field that must not be ignored here (with `strict`, any field not of this node: a value, not a builder's node). */
 function known(o: JsonObject, path: string, fields: readonly string[], strict = false): void {
   for (const field of Object.keys(o)) {
     if (fields.includes(field)) continue;

@@ -13,8 +13,7 @@ import { TOO_COMPLEX_FOR_ENGINE, WarehouseFailure, WarehouseRejectedData, Wareho
 import { ApiError, BODY_LIMIT, errors } from './errors.js';
 import { validationError, validatorCompiler } from './validation.js';
 import { describeJsonProblem, JsonInputError, parseJson } from '../model/json.js';
-import { decodeText } from '../model/text.js';
-import { inflateBody } from './encoding.js';
+import { bodyText } from './encoding.js';
 import { authenticate } from './auth.js';
 import { UserStore } from './ingest/users.js';
 import { healthRoutes } from './routes/health.js';
@@ -191,7 +190,7 @@ export async function buildApp({ config, warehouse, logger = false }: AppOptions
     let text: string;
     try {
       // JSON is UTF-8 whatever charset a client labels it with (RFC 8259 §8.1: the label has no effect).
-      text = decodeText(inflateBody(body as Buffer, request.headers['content-encoding'])).trim();
+      text = bodyText(request, body as Buffer).trim();
     } catch (error) {
       return done(error instanceof ApiError ? error : errors.invalidJson(`the body ${(error as Error).message}`), undefined);
     }

@@ -5,6 +5,8 @@
  * is refused by name rather than read as if it were none.
  */
 import { brotliDecompressSync, gunzipSync, inflateSync, type ZlibOptions } from 'node:zlib';
+import type { FastifyRequest } from 'fastify';
+import { decodeText } from '../model/text.js';
 import { ApiError, BODY_LIMIT, errors } from './errors.js';
 
 const INFLATE: Record<string, (body: Buffer, options: ZlibOptions) => Buffer> = {
@@ -22,4 +24,12 @@ export function inflateBody(body: Buffer, contentEncoding: string | string[] | u
     if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw errors.payloadTooLarge(BODY_LIMIT);
     throw new ApiError(400, 'invalid_request', `the body is not valid ${encoding} data (Content-Encoding: ${encoding})`);
   }
+}
+
+/**
+ * A request's body as text: inflated, then decoded in `charset` (UTF-8 unless given). Throws an
+ * ApiError for the encoding, an EncodingError for bytes that are not text.
+ */
+export function bodyText(request: FastifyRequest, body: Buffer, charset?: string): string {
+  return decodeText(inflateBody(body, request.headers['content-encoding']), charset);
 }

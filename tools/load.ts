@@ -86,7 +86,7 @@ async function apiReason(options: LoadOptions, line: number): Promise<string | u
     let n = 0;
     for await (const text of linesOf(createReadStream(options.file))) {
       if (++n < line) continue;
-      readChecked(n === 1 ? text.replace(/^\uFEFF/, '') : text, ROW_VALIDATORS[options.kind](), line);
+      readChecked(text, ROW_VALIDATORS[options.kind](), line);
       return undefined;
     }
   } catch (error) {
@@ -404,7 +404,7 @@ const NOT_UTF8 = 'not valid UTF-8 (convert the file first: iconv -f windows-1252
 /**
  * The lines of a UTF-8 stream, split at '\n' only (a '\r' before it dropped), as the other kinds'
  * lines are: readline also splits at a lone '\r', which JSON allows between tokens. A line that is
- * not UTF-8 is refused with its number, not decoded to U+FFFD.
+ * not UTF-8 is refused with its number, not decoded to U+FFFD; a byte order mark is dropped.
  */
 async function* linesOf(input: Readable): AsyncIterable<string> {
   let rest: Buffer[] = [];
@@ -413,7 +413,8 @@ async function* linesOf(input: Readable): AsyncIterable<string> {
     line++;
     const content = bytes[bytes.length - 1] === 0x0d ? bytes.subarray(0, -1) : bytes;
     if (!isUtf8(content)) throw new LoadError(`line ${line}: ${NOT_UTF8}`);
-    return content.toString('utf8');
+    // A UTF-8 byte order mark (editors on Windows write one) is not part of the first line.
+    return line === 1 && content.subarray(0, 3).equals(BOM) ? content.toString('utf8', 3) : content.toString('utf8');
   };
   for await (const chunk of input) {
     const bytes: Buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
@@ -444,10 +445,9 @@ async function loadUsers(users: UserStore, options: LoadOptions): Promise<{ rows
     options.onProgress?.({ rows, bytes });
   };
   try {
-    for await (const read of linesOf(options.input)) {
+    for await (const text of linesOf(options.input)) {
       line++;
-      bytes += Buffer.byteLength(read) + 1;
-      const text = line === 1 ? read.replace(/^\uFEFF/, '') : read;
+      bytes += Buffer.byteLength(text) + 1;
       if (!text.trim()) continue;
       batch.push(readChecked(text, valid, line));
       if (batch.length === MAX_BATCH) await flush();

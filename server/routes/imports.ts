@@ -17,7 +17,7 @@ import { charsetOf, decodeText, EncodingError } from '../../model/text.js';
 import { ApiError, BODY_LIMIT, errors } from '../errors.js';
 import type { SegmentStore } from '../segments/store.js';
 import { segmentName } from './segments.js';
-import { inflateBody } from '../encoding.js';
+import { bodyText } from '../encoding.js';
 
 interface ImportQuery {
   identifier: Identifier;
@@ -42,7 +42,7 @@ export const importRoutes: FastifyPluginAsync<{ warehouse: Warehouse; users: Use
   await app.register(multipart, { limits: { fileSize: BODY_LIMIT, fieldSize: FIELD_LIMIT, files: 8, fields: 16, parts: 32 } });
   app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (request, body, done) => {
     try {
-      done(null, decodeText(inflateBody(body as Buffer, request.headers['content-encoding']), charsetOf(request.headers['content-type'])));
+      done(null, bodyText(request, body as Buffer, charsetOf(request.headers['content-type'])));
     } catch (error) {
       done(error instanceof ApiError ? error : notText(error as EncodingError), undefined);
     }
