@@ -46,7 +46,7 @@ export function readCsv(text: string, identifier: Identifier): { rows: CsvRow[];
   try {
     // Every line end ends a record, mixed in one file too (a sheet edited on two systems): the parser
     // otherwise takes the first one's kind and leaves a '\r' in the last cell of CRLF rows.
-    records = parse(text, { bom: true, relax_column_count: true, skip_empty_lines: true, info: true, record_delimiter: ['\r\n', '\n', '\r'] }) as unknown as typeof records;
+    records = parse(text, { bom: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true, info: true, record_delimiter: ['\r\n', '\n', '\r'] }) as unknown as typeof records;
   } catch (error) {
     throw new CsvError(`not a readable CSV file: ${(error as Error).message}`);
   }
@@ -125,11 +125,40 @@ function readRow(columns: string[], cells: string[], identifier: Identifier): Om
     }
   });
   if (Object.keys(attributes).length > 0) write.attributes = attributes;
+  if (write.id !== undefined && characters(write.id) > 256) throw new Error('id is longer than 256 characters');
   if (identifier === 'email') {
     if (!write.email) throw new Error('email is empty');
     return { write: { ...write, id: write.id ?? '' } as UserWrite, email: write.email };
   }
   if (!write.id) throw new Error('id is empty');
-  if (characters(write.id) > 256) throw new Error('id is longer than 256 characters');
   return { write: write as UserWrite };
+}
+
+/**
+ * With identifier=email, the id each row writes, in the order of the rows: the user holding the
+ * row's email at that row (the smallest id, bytewise as the warehouse orders them, when several
+ * do), else the row's id cell, else the email itself — undefined when that email is too long to be
+ * an id (the row is refused and writes nothing). Rows apply in order (SPEC §2), so a row sees the
+ * emails the rows before it gave: the user row 2 created, or the address row 3 took from someone,
+ * is what row 4's email finds. `holders` is the store's state before the file, for every email and
+ * every id the rows may write.
+ */
+export function idsByEmail(rows: readonly CsvRow[], holders: Iterable<{ id: string; email: string }>): Array<string | undefined> {
+  const emailOf = new Map<string, string>();
+  const holding = new Map<string, Set<string>>();
+  const give = (id: string, email: string) => {
+    const before = emailOf.get(id);
+    if (before !== undefined) holding.get(before)?.delete(id);
+    emailOf.set(id, email);
+    if (!holding.has(email)) holding.set(email, new Set());
+    holding.get(email)!.add(id);
+  };
+  for (const { id, email } of holders) give(id, email);
+  return rows.map((r) => {
+    const held = [...holding.get(r.email!) ?? []];
+    const id = held.length ? held.reduce((a, b) => (Buffer.compare(Buffer.from(a), Buffer.from(b)) <= 0 ? a : b)) : r.write.id || r.email!;
+    if (characters(id) > 256) return undefined;
+    give(id, r.email!);
+    return id;
+  });
 }

@@ -142,14 +142,14 @@ export class UserStore {
     return users;
   }
 
-  /** The id of the user holding each of these emails (the smallest id when several do). */
-  async idsByEmail(project: string, emails: readonly string[]): Promise<Map<string, string>> {
-    if (emails.length === 0) return new Map();
+  /** The users holding one of these emails or having one of these ids, with their emails (those that have one). */
+  async emails(project: string, emails: readonly string[], ids: readonly string[]): Promise<Array<{ id: string; email: string }>> {
+    if (emails.length === 0 && ids.length === 0) return [];
     const { rows } = await this.warehouse.query<{ email: string; id: string }>(
-      `SELECT email, min(id) AS id FROM users FINAL
-       WHERE project = {project:String} AND email IN {emails:Array(String)} GROUP BY email`,
-      { project, emails: [...emails] });
-    return new Map(rows.map((r) => [r.email, r.id]));
+      `SELECT id, email FROM users FINAL
+       WHERE project = {project:String} AND (email IN {emails:Array(String)} OR id IN {ids:Array(String)}) AND email IS NOT NULL`,
+      { project, emails: [...emails], ids: [...ids] });
+    return rows;
   }
 
   private async write(rows: object[]): Promise<void> {

@@ -9,9 +9,8 @@ import multipart from '@fastify/multipart';
 import { MAX_BATCH, type UserWrite } from '../../model/schemas.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import type { UserStore } from '../ingest/users.js';
-import { CsvError, readCsv, type CsvReject, type Identifier } from '../ingest/csv.js';
+import { CsvError, idsByEmail, readCsv, type CsvReject, type Identifier } from '../ingest/csv.js';
 import { toJsonLines } from '../ingest/rows.js';
-import { characters } from '../../model/keys.js';
 import { toWarehouseTime } from '../../model/time.js';
 import { charsetOf, decodeText, EncodingError } from '../../model/text.js';
 import { ApiError, BODY_LIMIT, errors } from '../errors.js';
@@ -89,13 +88,15 @@ export const importRoutes: FastifyPluginAsync<{ warehouse: Warehouse; users: Use
     const rejects: CsvReject[] = [...parsed.rejects];
     let writes: UserWrite[] = parsed.rows.map((r) => r.write);
     if (identifier === 'email') {
-      const known = await users.idsByEmail(request.project, [...new Set(parsed.rows.map((r) => r.email!))]);
+      const { rows } = parsed;
+      const emails = [...new Set(rows.map((r) => r.email!))];
+      const holders = await users.emails(request.project, emails, [...new Set([...rows.map((r) => r.write.id).filter(Boolean), ...emails])]);
+      const ids = idsByEmail(rows, holders);
       writes = [];
-      for (const r of parsed.rows) {
-        const id = known.get(r.email!) ?? (r.write.id || r.email!);
-        if (characters(id) > 256) rejects.push({ row: r.row, reason: 'email is longer than 256 characters' });
-        else writes.push({ ...r.write, id });
-      }
+      rows.forEach((r, i) => {
+        if (ids[i] === undefined) rejects.push({ row: r.row, reason: 'email is longer than 256 characters: give the row an id' });
+        else writes.push({ ...r.write, id: ids[i] });
+      });
     }
     const imported = [...new Set(writes.map((w) => w.id))];
     if (create_segment && imported.length > 1000 * 1000) {

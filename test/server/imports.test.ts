@@ -102,6 +102,30 @@ describe('POST /v1/imports', () => {
     expect((await store.read('alpha', ['new@x.io'])).get('new@x.io')).toMatchObject({ email: 'new@x.io', attributes: { plan: 'free' } });
   });
 
+  it('matches emails row by row: a row sees the users and addresses the rows before it wrote (SPEC §2, array order)', async () => {
+    // Row 2 creates nx1 with n@x.io; rows 3 and 4 find it by that email.
+    const chain = await importCsv('id,email,plan\nnx1,n@x.io,1\n,n@x.io,2\nnx2,n@x.io,3\n', '?identifier=email');
+    expect(chain.body).toMatchObject({ added: 1, updated: 2, rejected: 0 });
+    expect((await store.read('alpha', ['nx1', 'nx2', 'n@x.io'])).size).toBe(1);
+    expect((await store.read('alpha', ['nx1'])).get('nx1')!.attributes).toEqual({ plan: 3 });
+    // Row 2 moves pe1 to a new address: the old one is free by row 3, which creates its own user.
+    await store.upsert('alpha', [{ id: 'pe1', email: 'pe-old@x.io' }]);
+    const moved = await importCsv('id,email,plan\npe1,pe-new@x.io,1\n,pe-old@x.io,2\n', '?identifier=email');
+    expect(moved.body).toMatchObject({ added: 1, updated: 1, rejected: 0 });
+    expect((await store.read('alpha', ['pe1'])).get('pe1')).toMatchObject({ email: 'pe-new@x.io', attributes: { plan: 1 } });
+    expect((await store.read('alpha', ['pe-old@x.io'])).get('pe-old@x.io')).toMatchObject({ email: 'pe-old@x.io', attributes: { plan: 2 } });
+    // An email too long to be an id, with no id cell, is refused, and takes no address from later rows.
+    const long = `${'l'.repeat(300)}@x.io`;
+    const refused = await importCsv(`email,plan\n${long},1\n${long},2\n`, '?identifier=email');
+    expect(refused.body).toMatchObject({ added: 0, updated: 0, rejected: 2, rejects: [{ row: 2 }, { row: 3 }] });
+  });
+
+  it('reads a quote inside an unquoted cell as itself, as spreadsheets do (5 ft 10")', async () => {
+    const { body } = await importCsv('id,height\nqq1,180\nqq2,5 ft 10"\nqq3,170\n');
+    expect(body).toMatchObject({ added: 3, rejected: 0 });
+    expect((await store.read('alpha', ['qq2'])).get('qq2')!.attributes).toEqual({ height: '5 ft 10"' });
+  });
+
   it('accepts the file as multipart "file"', async () => {
     const boundary = 'XyZ';
     const payload = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="u.csv"\r\nContent-Type: text/csv\r\n\r\nid,name\nmp1,Multi\r\n--${boundary}--\r\n`;
