@@ -5,7 +5,9 @@
  *   `u.user_key [NOT] IN (…)`, computed in the users scan like a profile
  *   condition: a condition that only asks whether the user has such rows
  *   ("performed", "did not perform", seen, answered, a first time within a
- *   range…) from those rows alone; a measured condition alone on its table,
+ *   range…) from those rows alone (several of one table merged into one
+ *   where the group allows: "any of" under OR, "none of" under AND); a
+ *   measured condition alone on its table,
  *   or a group of one table's conditions holding all its measured ones, by
  *   `GROUP BY user … HAVING` the test. Measured conditions of one table in
  *   different branches are aggregate columns of one `GROUP BY user` pass over
@@ -26,7 +28,7 @@
  * Either way the universe is `users FINAL` of one project: only users that
  * exist can be members, and every table read is filtered by the project.
  */
-import { aggregateSql, HAS_ROWS, leafSql, USERS_ALIAS, type Aggregate, type Behaviour, type BehaviourTable, type LeafSql } from './leaves.js';
+import { aggregateSql, HAS_ROWS, leafSql, USERS_ALIAS, type Aggregate, type Behaviour, type BehaviourTable, type LeafSql, type RowSet } from './leaves.js';
 import type { PlannedGroup, PlannedNode } from './normalize.js';
 import { selectivity } from './selectivity.js';
 import { compileSql, join, param, sql, TRUE, type Sql } from './sql.js';
@@ -227,9 +229,12 @@ export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptio
    * whose rows fail it.
    */
   const setsOf = (b: Behaviour): Array<{ query: Sql; absent: boolean; measured: boolean }> => {
-    if (b.sets) return b.sets.map((set) => ({ query: sql`SELECT user_key FROM ${sql.raw(b.table)} WHERE ${scope()} AND ${set.rows}`, absent: set.absent, measured: false }));
+    if (b.sets) return b.sets.map((set) => ({ query: usersOf(b.table, set.rows), absent: set.absent, measured: false }));
     return [{ query: passingQuery(b, 'user_key'), absent: b.holdsWithoutRows, measured: true }];
   };
+
+  /** The users (by key) with any of these rows of the table. */
+  const usersOf = (table: BehaviourTable, rows: Sql): Sql => sql`SELECT user_key FROM ${sql.raw(table)} WHERE ${scope()} AND ${rows}`;
 
   /** The users (by `key`) whose rows pass a measured condition's test (fail it, when it holds without rows). */
   const passingQuery = (b: Behaviour, key: 'user_key' | 'user_id'): Sql => {
@@ -256,16 +261,54 @@ export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptio
   const predicate = (node: PlannedNode): Sql => {
     const set = setForm(node);
     if (set) return profile(usersWith(set), node.path);
-    if (node.kind === 'group') return combine(node, node.conditions.map(predicate));
+    if (node.kind === 'group') return combine(node, parts(node.op, node.conditions));
     const leaf = leafOf(node);
     return leaf.kind === 'profile' ? profile(leaf.predicate, node.path) : behaviour(leaf, node.path);
   };
 
+  /**
+   * The predicates of a group's conditions, where sets of users read from one table merge into one
+   * set as far as the group's logic allows: under OR, "has rows A" or "has rows B" is "has rows A or
+   * B"; under AND, "has no rows A" and "none B" is "has no rows A or B". One scan of the table's rows
+   * and one probe per user instead of one of each per condition ("performed any of three events"
+   * 150 → 102 ms at a million users, "did none of three" 124 → 100 ms). A merged set stands where
+   * its first condition stood; the others' sets (measured ones, a leaf's sets of the other kind)
+   * stay as they were.
+   */
+  function parts(op: 'and' | 'or', conditions: readonly PlannedNode[]): Sql[] {
+    const absent = op === 'and';
+    // Under AND a leaf's sets are conjuncts of the group, so each merges or stays on its own;
+    // under OR only a leaf that is one set of users with rows can.
+    const mergeable = (node: PlannedNode): readonly RowSet[] => {
+      const b = sets && leafSets.has(node) ? (leafOf(node) as Behaviour) : undefined;
+      if (!b?.sets) return [];
+      return absent ? b.sets.filter((s) => s.absent) : b.sets.length === 1 && !b.sets[0]!.absent ? b.sets : [];
+    };
+    const tables = new Map<BehaviourTable, Array<{ node: PlannedNode; rows: Sql }>>();
+    for (const node of conditions) for (const set of mergeable(node)) once(tables, (leafOf(node) as Behaviour).table, () => []).push({ node, rows: set.rows });
+    const merged = new Set([...tables.entries()].filter(([, members]) => members.length > 1).map(([table]) => table));
+    if (!merged.size) return conditions.map(predicate);
+    const out: Sql[] = [];
+    for (const node of conditions) {
+      const own = mergeable(node);
+      const table = own.length ? (leafOf(node) as Behaviour).table : undefined;
+      if (!table || !merged.has(table)) { out.push(predicate(node)); continue; }
+      const members = tables.get(table)!;
+      if (members[0]!.node === node) {
+        const rows = sql`(${join(members.map((m) => sql`(${m.rows})`), '\nOR ')})`;
+        out.push(profile(probe({ query: usersOf(table, rows), absent }), members.map((m) => m.node.path)));
+      }
+      // Under AND, the leaf's sets of the other kind are conjuncts of their own.
+      for (const set of (leafOf(node) as Behaviour).sets!.filter((s) => !own.includes(s))) out.push(profile(probe({ query: usersOf(table, set.rows), absent: set.absent }), node.path));
+    }
+    return out;
+  }
+
   // Profile predicates are computed in the users scan itself (they read JSON subcolumns, which a
   // join would otherwise carry whole), and only their results travel through the joins.
-  const profiles = new Map<string, { name: string; predicate: Sql; path: string }>();
+  const profiles = new Map<string, { name: string; predicate: Sql; path: string | readonly string[] }>();
   const joins = strategy === 'single_pass' && trees.some(needsPass);
-  const profile = (predicate: Sql, path: string): Sql => {
+  const profile = (predicate: Sql, path: string | readonly string[]): Sql => {
     if (strategy === 'naive') {
       // Each condition its own subquery, profile conditions included: the baseline the planner is measured against.
       return sql`${comment(path)}${sql.raw(USERS_ALIAS)}.id IN (
@@ -322,7 +365,7 @@ export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptio
     const chosen = candidates.find((c) => c.set.measured) ?? candidates[0];
     if (!chosen || conditions.some((c) => c !== chosen.node && needsPass(c))) return undefined;
     const u = sql.raw(USERS_ALIAS);
-    const rest = conditions.flatMap((c) => (c !== chosen.node ? [predicate(c)] : chosen.others.map((set) => sql`${comment(c.path)}${probe(set)}`)));
+    const rest = [...parts('and', conditions.filter((c) => c !== chosen.node)), ...chosen.others.map((set) => sql`${comment(chosen.node.path)}${probe(set)}`)];
     const where = rest.length ? sql`${scope(USERS_ALIAS)} AND ${rest.length === 1 ? rest[0]! : allOf(rest)}` : scope(USERS_ALIAS);
     const users = sql`(SELECT ${u}.id, ${u}.user_key FROM users AS ${u} FINAL WHERE ${where}) AS ${u}`;
     const from = sql`(${comment(chosen.node.path)}${chosen.set.query}) AS set_users RIGHT SEMI JOIN ${users} ON ${u}.user_key = set_users.user_key`;
@@ -398,7 +441,8 @@ function fingerprint(fragment: Sql): string {
   return `${text}\0${JSON.stringify(params)}`;
 }
 
-/** A SQL comment naming the JSON pointer of a condition (paths hold only indices and field names). */
-function comment(path: string): Sql {
-  return sql.raw(`/* ${path.replace(/[^\w/-]/g, '') || '/'} */ `);
+/** A SQL comment naming the JSON pointers of the conditions a predicate stands for (paths hold only indices and field names). */
+function comment(paths: string | readonly string[]): Sql {
+  const names = (typeof paths === 'string' ? [paths] : paths).map((path) => path.replace(/[^\w/-]/g, '') || '/');
+  return sql.raw(`/* ${names.join(', ')} */ `);
 }

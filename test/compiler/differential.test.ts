@@ -22,8 +22,12 @@ let dispose: () => Promise<void>;
 beforeAll(async () => ({ warehouse, dispose } = await openTestWarehouse()));
 afterAll(() => dispose());
 
+/** Trees whose plan merged the sets of several conditions into one (compiler/plan.ts, `parts`): its comment names them all. */
+let merged = 0;
+
 async function members(project: string, conditions: object, segments: Record<string, object>, strategy: (typeof STRATEGIES)[number]): Promise<string[]> {
   const { sql, params } = compileAudience(conditions, { project, now: new Date(NOW), resolveSegment: (id) => segments[id], strategy }, { kind: 'filter' });
+  if (/\/\* [^*]*, \//.test(sql)) merged++;
   const { rows } = await warehouse.query<{ user_id: string }>(sql, params);
   return rows.map((r) => r.user_id).sort();
 }
@@ -34,12 +38,14 @@ describe('differential: compiled SQL on the engine ≡ the evaluator written fro
     it(`dataset ${i}: ${data.users.length} users, ${data.events.length} events, ${data.interactions.length} interactions, ${data.answers.length} answers`, async () => {
       const project = `diff${i}`;
       await ingest(warehouse, project, data);
+      merged = 0;
       await fc.assert(fc.asyncProperty(treeWithSegments, async (conditions) => {
         const expected = [...evaluate(conditions, data, Date.parse(NOW), segments)].sort();
         for (const strategy of STRATEGIES) {
           expect(await members(project, conditions, segments, strategy), `${strategy}: ${JSON.stringify(conditions)}\nsegments: ${JSON.stringify(segments)}`).toEqual(expected);
         }
       }), { numRuns: TREES, endOnFailure: false });
+      expect(merged).toBeGreaterThan(0);
 
       // Profile conditions that keep few users, ANDed with behaviour: the plan joins a set to those
       // users (compiler/plan.ts, narrowing). Random trees seldom have that shape; these always could.

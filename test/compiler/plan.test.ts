@@ -50,6 +50,25 @@ describe('plan by shape', () => {
     }
   });
 
+  it('sets of one table merge where the group allows: "has rows" under OR, "has none" under AND', () => {
+    const seen = (experience: string, interaction = 'seen') => ({ type: 'experience', experience, interaction });
+    const none = (name: string) => event({ event: name, operator: 'eq', value: 0 });
+    const any = (...conditions: object[]) => compileAudience({ op: 'or', conditions }, context, { kind: 'count' }).sql;
+    // Performed any of two events, or seen a tour: one set of events rows, one of interactions.
+    const or = any(event(), event({ event: 'purchase', window: { in_last: { amount: 7, unit: 'days' } } }), seen('tour'));
+    expect(sets(or)).toEqual(['u.user_key IN (', 'u.user_key IN (']);
+    expect(or).toMatch(/\/\* \/conditions\/0, \/conditions\/1 \*\/ u\.user_key IN \(\s*SELECT user_key FROM events WHERE project = \{p0:String\} AND \(\(source = /);
+    // Did none of three events and saw neither tour: one set per table.
+    expect(sets(sqlOf(none('a'), none('b'), none('c'), seen('t1', 'not_seen'), seen('t2', 'not_seen')))).toEqual(['u.user_key NOT IN (', 'u.user_key NOT IN (']);
+    // A first login in the last 3 days (some login in them, none before) beside "did not search": the
+    // "none before" set merges with it, the other stays.
+    expect(sets(sqlOf(event({ measure: 'first_time', operator: 'in_last', value: { amount: 3, unit: 'days' } }), none('search')))).toEqual(['u.user_key NOT IN (', 'u.user_key IN (']);
+    // Not where the logic does not allow it: each needs its own set.
+    expect(sets(sqlOf(event(), event({ event: 'purchase' })))).toEqual(['u.user_key IN (', 'u.user_key IN (']);
+    expect(sets(any(none('a'), none('b')))).toEqual(['u.user_key NOT IN (', 'u.user_key NOT IN (']);
+    expect(sets(any(event(), event({ event: 'purchase', measure: 'first_time', operator: 'in_last', value: { amount: 3, unit: 'days' } })))).toEqual(['u.user_key IN (', 'u.user_key IN (', 'u.user_key NOT IN (']);
+  });
+
   const measures = [
     event({ operator: 'gte', value: 2 }), event({ operator: 'between', value: [0, 3] }), event({ measure: 'distinct_days', operator: 'gte', value: 1 }),
     event({ measure: { sum: 'amount' }, operator: 'gt', value: 0 }), event({ measure: { avg: 'amount' }, operator: 'gt', value: 3 }),

@@ -120,10 +120,11 @@ const measureComparison = fc.oneof(
   fc.record({ operator: pick(['eq', 'neq', 'gt', 'gte', 'lt', 'lte']), value: pick([0, 1, 2, 3, 5, 7.5, 12.25, 150]) }),
   fc.record({ operator: fc.constant('between'), value: fc.tuple(pick([0, 1, 2]), pick([1, 3, 20])) }),
 );
+const whereFilter = fc.record({ property: pick(['plan', 'amount', 'a.b', '50%']), c: anyComparison }).map(({ property, c }) => ({ property, ...c }));
 const event = fc.record({
   source: pick(SOURCES),
   event: pick(EVENTS),
-  where: fc.array(fc.record({ property: pick(['plan', 'amount', 'a.b', '50%']), c: anyComparison }).map(({ property, c }) => ({ property, ...c })), { maxLength: 2 }),
+  where: fc.array(whereFilter, { maxLength: 2 }),
   window: fc.option(window, { nil: undefined }),
   measure: pick(['count', 'distinct_days', { sum: 'amount' }, { avg: 'amount' }, { min: 'amount' }, { max: 'amount' }, 'first_time', 'last_time', undefined]),
   numeric: fc.option(measureComparison, { nil: undefined }),
@@ -180,8 +181,27 @@ const sharedBranches: fc.Arbitrary<object> = fc.record({ op: pick(['and', 'or'])
   return { op, conditions: [{ op: dual, conditions: [shared, a] }, { op: dual, conditions: b ? [b, shared] : [shared] }] };
 });
 
+/**
+ * A group of conditions that only ask whether the user has rows of one table ("performed any of",
+ * "did none of", seen / not seen, answered / not answered, a first time in a range), beside
+ * another condition or not: the plan merges their sets (compiler/plan.ts, `parts`).
+ */
+const performed = fc.record({ source: pick(SOURCES), event: pick(EVENTS), where: fc.array(whereFilter, { maxLength: 1 }), window: fc.option(window, { nil: undefined }), c: pick([{}, { operator: 'gte', value: 1 }, { operator: 'eq', value: 0 }, { operator: 'lt', value: 1 }]) })
+  .map(({ source, event, where, window, c }) => ({ type: 'event', source, event, ...(where.length ? { where } : {}), ...(window ? { window } : {}), ...c }));
+const timed = fc.record({ source: pick(SOURCES), event: pick(EVENTS), measure: pick(['first_time', 'last_time']), c: dateComparison.filter((c) => c.operator !== 'is_empty') })
+  .map(({ source, event, measure, c }) => ({ type: 'event', source, event, measure, ...c }));
+const answered = fc.record({ step: pick(STEPS), operator: pick(['answered', 'not_answered']), within: fc.option(pick(DURATIONS), { nil: undefined }) })
+  .map(({ step, operator, within }) => ({ type: 'answer', experience: 'nps', step, operator, ...(within ? { within } : {}) }));
+const oneTable = fc.oneof(
+  fc.array(fc.oneof({ weight: 3, arbitrary: performed }, { weight: 1, arbitrary: timed }), { minLength: 2, maxLength: 4 }),
+  fc.array(experience, { minLength: 2, maxLength: 4 }),
+  fc.array(answered, { minLength: 2, maxLength: 4 }),
+);
+export const sameTableSets: fc.Arbitrary<object> = fc.record({ op: pick(['and', 'or']), negate: fc.option(fc.boolean(), { nil: undefined }), sets: oneTable, other: fc.option(leaf, { nil: undefined }) })
+  .map(({ op, negate, sets, other }) => JSON.parse(JSON.stringify({ op, negate, conditions: other ? [...sets, other] : sets })));
+
 /** Trees that may also nest the saved segments of `savedSegments`. */
-export const treeWithSegments = treeOf(fc.oneof({ weight: 5, arbitrary: leaf }, { weight: 1, arbitrary: segmentLeaf }, { weight: 1, arbitrary: sharedBranches }));
+export const treeWithSegments = treeOf(fc.oneof({ weight: 5, arbitrary: leaf }, { weight: 1, arbitrary: segmentLeaf }, { weight: 1, arbitrary: sharedBranches }, { weight: 1, arbitrary: sameTableSets }));
 
 /**
  * Trees whose conditions must all hold, with profile conditions that likely keep few users (one
