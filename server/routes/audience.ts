@@ -5,6 +5,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { SORT_FIELDS, STRATEGIES, type SortField, type Strategy } from '../../compiler/index.js';
 import { prettySql } from '../../compiler/pretty.js';
+import { validateTree } from '../../compiler/validate.js';
 import { parseTimestamp } from '../../model/time.js';
 import { timestamp } from '../../model/schemas.js';
 import type { Audiences, Evaluation } from '../audience/audiences.js';
@@ -51,7 +52,9 @@ export interface PageRequest {
 
 /** One page of an audience's users, and the signed cursor of the next (same `now` on every page of a walk). */
 export async function pageOfUsers(audiences: Audiences, cursors: Cursors, r: PageRequest) {
-  const fingerprint = Cursors.fingerprint(r.conditions, r.sort, r.strategy ?? null);
+  // The request as it reads once validated, not as written: a client that serializes the same body
+  // with its keys in another order, or leaves out a default (`op`, a sort's `order`), continues its walk.
+  const fingerprint = Cursors.fingerprint(validateTree(r.conditions), [r.sort.by, r.sort.order], r.strategy ?? null);
   // The first page's next_cursor echoed back as it came (null), or an empty query parameter, is no cursor.
   const state = r.cursor == null || r.cursor === '' ? undefined : cursors.decode(r.project, r.cursor, fingerprint);
   const now = r.now ?? state?.now ?? new Date().toISOString();
@@ -104,7 +107,7 @@ export const audienceRoutes: FastifyPluginAsync<{ audiences: Audiences; cursors:
         properties: {
           ...evaluation,
           limit: { type: 'integer', minimum: 1, maximum: 1000, default: 50 },
-          cursor: { type: ['string', 'null'], maxLength: 1_048_576, description: 'next_cursor of the previous page (it carries the last sort value, so it is as long as that value); null, "" or absent: the first page' },
+          cursor: { type: ['string', 'null'], description: 'next_cursor of the previous page (it carries the last sort value, so it is as long as that value); null, "" or absent: the first page' },
           sort: {
             type: 'object', additionalProperties: false, default: { by: 'id', order: 'asc' },
             properties: { by: { type: 'string', enum: SORT_FIELDS, default: 'id' }, order: { type: 'string', enum: ['asc', 'desc'], default: 'asc' } },

@@ -238,7 +238,8 @@ export const segmentRoutes: FastifyPluginAsync<{ audiences: Audiences; segments:
         properties: {
           ...nowQuery,
           limit: { type: 'integer', minimum: 1, maximum: 1000, default: 50 },
-          cursor: { type: 'string', maxLength: 1_048_576 },
+          // As long as the request line allows (MAX_HEADER_BYTES): a longer one is sent to POST /v1/audience/users.
+          cursor: { type: 'string' },
           sort: { type: 'string', enum: SORT_FIELDS, default: 'id' },
           order: { type: 'string', enum: ['asc', 'desc'], default: 'asc' },
         },

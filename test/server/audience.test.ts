@@ -85,6 +85,30 @@ describe('POST /v1/audience/users', () => {
     expect((await call(app, 'POST', '/v1/audience/users', { conditions: everyone, cursor: body.next_cursor }, KEYS.beta)).status).toBe(400);
   });
 
+  it('continues a walk sent with the keys of the body in another order and its defaults left out', async () => {
+    const tree = { op: 'and', conditions: [{ type: 'custom_attribute', key: 'i', operator: 'gte', value: 10 }] };
+    const walk = await call(app, 'POST', '/v1/audience/users', { conditions: tree, limit: 10, sort: { by: 'name', order: 'asc' } });
+    const first = await call(app, 'POST', '/v1/audience/users', { conditions: tree, limit: 5, sort: { by: 'name', order: 'asc' } });
+    // No op (and), the default source written out, every object's keys reversed.
+    const same = { conditions: [{ value: 10, operator: 'gte', source: 'jimo', key: 'i', type: 'custom_attribute' }] };
+    const next = await call(app, 'POST', '/v1/audience/users', { sort: { order: 'asc', by: 'name' }, cursor: first.body.next_cursor, limit: 5, conditions: same });
+    expect(next.status).toBe(200);
+    expect([...first.body.users, ...next.body.users].map((u: { id: string }) => u.id)).toEqual(walk.body.users.map((u: { id: string }) => u.id));
+    // A different tree still cannot use it.
+    const other = { conditions: { conditions: [{ value: 11, operator: 'gte', key: 'i', type: 'custom_attribute' }] }, sort: { by: 'name' }, cursor: first.body.next_cursor };
+    expect((await call(app, 'POST', '/v1/audience/users', other)).body.error).toMatchObject({ path: '/cursor' });
+  });
+
+  it('follows a cursor past a sort value of a million characters (names have no length limit)', async () => {
+    await new UserStore(warehouse).upsert('beta', [{ id: 'long', name: 'H'.repeat(1_000_000), attributes: { long: true } }, { id: 'short', name: 'I', attributes: { long: true } }]);
+    const body = { conditions: { op: 'and', conditions: [{ type: 'custom_attribute', key: 'long', operator: 'is_true' }] }, limit: 1, sort: { by: 'name', order: 'asc' } };
+    const first = await call(app, 'POST', '/v1/audience/users', body, KEYS.beta);
+    expect(first.body.users.map((u: { id: string }) => u.id)).toEqual(['long']);
+    expect(first.body.next_cursor.length).toBeGreaterThan(1_048_576);
+    const next = await call(app, 'POST', '/v1/audience/users', { ...body, cursor: first.body.next_cursor }, KEYS.beta);
+    expect(next).toMatchObject({ status: 200, body: { users: [{ id: 'short' }], next_cursor: null } });
+  });
+
   it('bounds limit to 1–1000', async () => {
     expect((await call(app, 'POST', '/v1/audience/users', { conditions: everyone, limit: 0 })).status).toBe(400);
     expect((await call(app, 'POST', '/v1/audience/users', { conditions: everyone, limit: 1001 })).status).toBe(400);
