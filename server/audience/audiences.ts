@@ -30,7 +30,10 @@ export interface UsersPageRequest extends Evaluation {
 }
 
 /** A segment's live count, or why it cannot be evaluated now (e.g. it refers to a deleted segment). */
-export type SegmentCount = { count: number } | { count: null; error: { code: string; message: string } };
+/** Why a saved tree could not be evaluated (a dangling reference, a tree the engine cannot read). */
+export interface SegmentError { code: string; message: string }
+export type SegmentCount = { count: number } | { count: null; error: SegmentError };
+const tooComplexForEngine: SegmentError = { code: 'too_complex', message: TOO_COMPLEX_FOR_ENGINE };
 
 export class Audiences {
   constructor(private readonly warehouse: Warehouse, private readonly segments: SegmentStore) {}
@@ -71,17 +74,18 @@ export class Audiences {
       const { sql, params } = compileCounts(batch.map(([, p]) => p), { project, now });
       const { rows } = await this.warehouse.query<Record<string, number | string>>(sql, params);
       batch.forEach(([id], i) => results.set(id, { count: Number(rows[0]?.[`s${i}`] ?? 0) }));
-    }, ([id]) => results.set(id, { count: null, error: { code: 'too_complex', message: TOO_COMPLEX_FOR_ENGINE } }));
+    }, ([id]) => results.set(id, { count: null, error: tooComplexForEngine }));
     return new Map([...trees.keys()].map((id) => [id, results.get(id)!]));
   }
 
   /**
    * The ids of the trees this user matches, in one query reading only the user's rows (a few for a
-   * long list); undefined when no such user. A tree that cannot be evaluated matches no one.
+   * long list), and the error of each tree that cannot be evaluated (it matches no one); undefined
+   * when no such user.
    */
-  async membership(project: string, userId: string, trees: ReadonlyMap<string, unknown>, now: Date): Promise<string[] | undefined> {
+  async membership(project: string, userId: string, trees: ReadonlyMap<string, unknown>, now: Date): Promise<{ segments: string[]; errors: Map<string, SegmentError> } | undefined> {
     const resolve = await this.segments.resolver(project, [...trees.values()]);
-    const { planned } = prepareAll(trees, resolve);
+    const { planned, results } = prepareAll(trees, resolve);
     const member: string[] = [];
     let exists = true;
     const run = async (batch: Array<[string, PlannedGroup]>) => {
@@ -92,8 +96,9 @@ export class Audiences {
     };
     // With no tree to evaluate, the query still says whether the user exists.
     if (planned.length === 0) await run([]);
-    else await inBatches(planned, run, () => undefined);
-    return exists ? member : undefined;
+    else await inBatches(planned, run, ([id]) => results.set(id, { count: null, error: tooComplexForEngine }));
+    const errors = new Map([...results].flatMap(([id, r]) => (r.count === null ? [[id, r.error] as const] : [])));
+    return exists ? { segments: member, errors } : undefined;
   }
 
   async eventSeries(e: Evaluation, report: { source: string; event: string; range: TimeRange; interval: 'day' | 'week' }) {

@@ -49,6 +49,13 @@ function summary(segment: Segment, count: SegmentCount | undefined) {
   return { ...rest, audience: count?.count ?? null, ...(count && count.count === null ? { audience_error: count.error } : {}) };
 }
 
+/** Segments that could not be evaluated, by id: their error code and message. */
+export const segmentErrors = {
+  type: 'object',
+  description: 'segments that could not be evaluated (unknown_segment after a forced delete, too_complex), by id',
+  additionalProperties: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } },
+} as const;
+
 export const segmentRoutes: FastifyPluginAsync<{ audiences: Audiences; segments: SegmentStore; cursors: Cursors }> = async (app, { audiences, segments, cursors }) => {
   const find = async (project: string, id: string) => {
     const segment = await segments.get(project, id);
@@ -95,7 +102,7 @@ export const segmentRoutes: FastifyPluginAsync<{ audiences: Audiences; segments:
           type: 'object',
           properties: {
             counts: { type: 'object', additionalProperties: { type: ['integer', 'null'] } },
-            errors: { type: 'object', additionalProperties: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } } },
+            errors: segmentErrors,
           },
         },
       },

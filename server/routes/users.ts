@@ -6,6 +6,7 @@ import type { SegmentStore } from '../segments/store.js';
 import type { UserStore } from '../ingest/users.js';
 import { errors } from '../errors.js';
 import { instant, userSchema } from './audience.js';
+import { segmentErrors } from './segments.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { fromWarehouseTime } from '../../model/time.js';
 
@@ -19,7 +20,7 @@ export const userRoutes: FastifyPluginAsync<{ audiences: Audiences; segments: Se
       response: {
         200: {
           type: 'object',
-          properties: { ...userSchema.properties, segments: { type: 'array', items: { type: 'string' }, description: 'ids of the saved segments the user belongs to' } },
+          properties: { ...userSchema.properties, segments: { type: 'array', items: { type: 'string' }, description: 'ids of the saved segments the user belongs to' }, errors: segmentErrors },
         },
       },
     },
@@ -29,7 +30,9 @@ export const userRoutes: FastifyPluginAsync<{ audiences: Audiences; segments: Se
     if (!user) throw errors.notFound('user');
     const saved = await segments.list(project);
     const member = await audiences.membership(project, user.id, new Map(saved.map((s) => [s.id, s.conditions])), instant(request.query.now));
-    return { ...user, segments: member ?? [] };
+    // A segment that cannot be evaluated is not among the user's, and says why, as in counts.
+    const failures = member?.errors.size ? { errors: Object.fromEntries(member.errors) } : {};
+    return { ...user, segments: member?.segments ?? [], ...failures };
   });
 
   app.get<{ Params: { id: string } }>('/users/:id/events', {

@@ -124,6 +124,10 @@ describe('the Segments page workflow', () => {
     expect((await call(app, 'GET', `/v1/segments/${outer.id}/count`)).body.error.code).toBe('unknown_segment');
     const listed = (await call(app, 'GET', '/v1/segments')).body.segments.find((s: { id: string }) => s.id === outer.id);
     expect(listed).toMatchObject({ audience: null, audience_error: { code: 'unknown_segment' } });
+    // A user's memberships leave it out and say why, as counts do.
+    const ann = (await call(app, 'GET', '/v1/users/ann')).body;
+    expect(ann.segments).not.toContain(outer.id);
+    expect(ann.errors).toMatchObject({ [outer.id]: { code: 'unknown_segment' } });
     expect((await call(app, 'GET', `/v1/segments/${base.id}/versions`)).body.versions.at(-1)).toMatchObject({ deleted: true });
   });
 
