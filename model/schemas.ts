@@ -17,6 +17,8 @@ const finiteNumber = { type: 'number', minimum: -MAX_DOUBLE, maximum: MAX_DOUBLE
 const stringList = { type: 'array', items: { type: 'string' } } as const;
 const name = { type: 'string', minLength: 1, maxLength: 256 } as const;
 export const timestamp = { type: 'string', format: 'timestamp' } as const;
+/** A request's `now`: the instant conditions are evaluated at; absent or null, the server's clock. */
+export const now = { type: ['string', 'null'], format: 'timestamp', description: 'the instant conditions are evaluated at (default, or null: now)' } as const;
 const userId = { type: 'string', minLength: 1, maxLength: 256 } as const;
 
 /** An attribute, trait or event-property value; null deletes the key. */

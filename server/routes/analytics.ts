@@ -3,7 +3,7 @@
  * an on-the-fly tree; each report is one query over the audience's members.
  */
 import type { FastifyPluginAsync } from 'fastify';
-import { EVENT_SOURCES, timestamp } from '../../model/schemas.js';
+import { EVENT_SOURCES, now, timestamp } from '../../model/schemas.js';
 import { between, type TimeRange } from '../../compiler/time.js';
 import { dateValue } from '../../compiler/validate.js';
 import type { Audiences } from '../audience/audiences.js';
@@ -19,7 +19,7 @@ const audience = {
   conditions: conditionsSchema,
   from: { ...timestamp, description: 'start of the range (a date means 00:00 UTC)' },
   to: { ...timestamp, description: 'end of the range, inclusive (a date includes that whole day)' },
-  now: timestamp,
+  now,
 } as const;
 
 interface AudienceBody {
@@ -27,7 +27,7 @@ interface AudienceBody {
   conditions?: unknown;
   from: string;
   to: string;
-  now?: string;
+  now?: string | null;
 }
 
 export const analyticsRoutes: FastifyPluginAsync<{ audiences: Audiences; segments: SegmentStore }> = async (app, { audiences, segments }) => {

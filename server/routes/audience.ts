@@ -7,7 +7,7 @@ import { SORT_FIELDS, STRATEGIES, type SortField, type Strategy } from '../../co
 import { prettySql } from '../../compiler/pretty.js';
 import { validateTree } from '../../compiler/validate.js';
 import { parseTimestamp } from '../../model/time.js';
-import { timestamp } from '../../model/schemas.js';
+import { now } from '../../model/schemas.js';
 import type { Audiences, Evaluation } from '../audience/audiences.js';
 import { Cursors } from '../audience/cursor.js';
 import { CONDITION_TREE_ID } from '../../compiler/schema.js';
@@ -16,13 +16,13 @@ export const conditionsSchema = { $ref: `${CONDITION_TREE_ID}#` } as const;
 
 const evaluation = {
   conditions: conditionsSchema,
-  now: { ...timestamp, description: 'the instant conditions are evaluated at (default: now)' },
+  now,
   strategy: { type: 'string', enum: STRATEGIES, description: 'plan strategy (default single_pass; naive for comparison)' },
 } as const;
 
 interface EvaluationBody {
   conditions: unknown;
-  now?: string;
+  now?: string | null;
   strategy?: Strategy;
 }
 
@@ -37,13 +37,13 @@ export const userSchema = {
 } as const;
 
 /** A validated timestamp (or none: the server's clock) as a Date. */
-export const instant = (text: string | undefined) => (text === undefined ? new Date() : new Date(parseTimestamp(text)!));
+export const instant = (text: string | null | undefined) => (text == null ? new Date() : new Date(parseTimestamp(text)!));
 
 
 export interface PageRequest {
   project: string;
   conditions: unknown;
-  now?: string;
+  now?: string | null;
   strategy?: Strategy;
   limit: number;
   cursor?: string | null;

@@ -4,7 +4,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { SORT_FIELDS, type SortField } from '../../compiler/index.js';
-import { timestamp } from '../../model/schemas.js';
+import { now, timestamp } from '../../model/schemas.js';
 import type { Audiences, SegmentCount } from '../audience/audiences.js';
 import type { Cursors } from '../audience/cursor.js';
 import type { Segment, SegmentStore } from '../segments/store.js';
@@ -88,14 +88,14 @@ export const segmentRoutes: FastifyPluginAsync<{ audiences: Audiences; segments:
     return reply.status(201).send(segment);
   });
 
-  app.post<{ Body: { ids?: string[]; now?: string } | null | undefined }>('/segments/counts', {
+  app.post<{ Body: { ids?: string[]; now?: string | null } | null | undefined }>('/segments/counts', {
     schema: {
       summary: 'Live counts of many segments in one pass over the data (dashboards)',
       tags: ['segments'],
       // Every field is optional, so no body at all is every segment, now (as `{}`).
       body: {
         type: ['object', 'null'], additionalProperties: false,
-        properties: { ids: { type: 'array', items: { type: 'string' }, maxItems: 1000, description: 'default: every segment' }, ...nowQuery },
+        properties: { ids: { type: 'array', items: { type: 'string' }, maxItems: 1000, description: 'default: every segment' }, now },
       },
       response: {
         200: {

@@ -31,6 +31,12 @@ describe('POST /v1/audience/count', () => {
     expect(await call(app, 'POST', '/v1/audience/count', { conditions: everyone }, KEYS.beta)).toEqual({ status: 200, body: { count: 1 } });
   });
 
+  it('reads now: null as the server clock, as a client serializing an unset field sends it', async () => {
+    expect(await call(app, 'POST', '/v1/audience/count', { conditions: everyone, now: null })).toEqual({ status: 200, body: { count: N } });
+    expect((await call(app, 'POST', '/v1/audience/users', { conditions: everyone, now: null, limit: 1 })).status).toBe(200);
+    expect((await call(app, 'POST', '/v1/segments/counts', { now: null })).status).toBe(200);
+  });
+
   it('refuses a body without conditions, or with a bad now', async () => {
     expect((await call(app, 'POST', '/v1/audience/count', {})).body.error.path).toBe('/conditions');
     expect((await call(app, 'POST', '/v1/audience/count', { conditions: everyone, now: 'soon' })).body.error.path).toBe('/now');
