@@ -46,7 +46,7 @@ export function readCsv(text: string, identifier: Identifier): { rows: CsvRow[];
   try {
     // Every line end ends a record, mixed in one file too (a sheet edited on two systems): the parser
     // otherwise takes the first one's kind and leaves a '\r' in the last cell of CRLF rows.
-    records = parse(text, { bom: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true, info: true, record_delimiter: ['\r\n', '\n', '\r'] }) as unknown as typeof records;
+    records = parse(text, { bom: true, delimiter: delimiterOf(text), relax_column_count: true, relax_quotes: true, skip_empty_lines: true, info: true, record_delimiter: ['\r\n', '\n', '\r'] }) as unknown as typeof records;
   } catch (error) {
     throw new CsvError(`not a readable CSV file: ${(error as Error).message}`);
   }
@@ -55,14 +55,19 @@ export function readCsv(text: string, identifier: Identifier): { rows: CsvRow[];
   const header = first.record;
   // Native columns and the identifier are recognized whatever their case ("Email", "ID"), as a sheet
   // exported by hand names them; every other column is an attribute keyed exactly as written.
-  const columns = header.map((h) => {
+  // A column without a name and without values (a trailing separator a sheet exported) is ignored.
+  const columns = header.map((h, i): string | undefined => {
     const name = h.trim();
+    if (name === '') {
+      if (body.some(({ record }) => (record[i] ?? '').trim() !== '')) throw new CsvError(`column ${i + 1} has values but no name in the header`);
+      return undefined;
+    }
     return NATIVE_COLUMNS.has(name.toLowerCase()) ? name.toLowerCase() : name;
   });
   if (!columns.includes(identifier)) throw new CsvError(`the header has no "${identifier}" column (the identifier chosen)`);
-  const tooLong = columns.find((c) => c.length === 0 || characters(c) > 128);
+  const tooLong = columns.find((c) => c !== undefined && characters(c) > 128);
   if (tooLong !== undefined) throw new CsvError(`column names must be 1 to 128 characters: ${JSON.stringify(tooLong)}`);
-  const twice = columns.find((c, i) => columns.indexOf(c) !== i);
+  const twice = columns.find((c, i) => c !== undefined && columns.indexOf(c) !== i);
   if (twice !== undefined) throw new CsvError(`the header names the column "${twice}" twice`);
 
   const rows: CsvRow[] = [];
@@ -100,14 +105,26 @@ class EditorLines {
   }
 }
 
-function readRow(columns: string[], cells: string[], identifier: Identifier): Omit<CsvRow, 'row'> {
+/**
+ * The file's separator, read from its header line: a comma, or — when the header holds none — a
+ * semicolon or a tab, as spreadsheets in locales with a decimal comma export (Excel's "CSV" in
+ * France or Germany is `id;name`).
+ */
+function delimiterOf(text: string): string {
+  const header = text.slice(0, text.search(/\r|\n|$/));
+  if (header.includes(',')) return ',';
+  if (header.includes(';')) return ';';
+  return header.includes('\t') ? '\t' : ',';
+}
+
+function readRow(columns: Array<string | undefined>, cells: string[], identifier: Identifier): Omit<CsvRow, 'row'> {
   if (cells.length > columns.length) throw new Error(`has ${cells.length} cells for ${columns.length} columns`);
   const write: Partial<UserWrite> = {};
   // No prototype: a column named "__proto__" is an attribute like any other.
   const attributes: Attributes = Object.create(null) as Attributes;
   columns.forEach((column, i) => {
     const text = cells[i] ?? '';
-    if (text.trim() === '') return;
+    if (column === undefined || text.trim() === '') return;
     if (column === 'id') write.id = text.trim();
     else if (NATIVE_STRINGS.has(column)) write[column as 'name'] = text.trim();
     else if (NATIVE_TIMES.has(column)) {

@@ -126,6 +126,17 @@ describe('POST /v1/imports', () => {
     expect((await store.read('alpha', ['qq2'])).get('qq2')!.attributes).toEqual({ height: '5 ft 10"' });
   });
 
+  it('reads semicolon- and tab-separated sheets (a header without a comma), and ignores a trailing column without name or values', async () => {
+    expect((await importCsv('id;name;score\nsc1;Ann;3\n')).body).toMatchObject({ added: 1, rejected: 0 });
+    expect((await store.read('alpha', ['sc1'])).get('sc1')).toMatchObject({ name: 'Ann', attributes: { score: 3 } });
+    expect((await importCsv('id\tname\ntb1\tBo, Jr\n')).body).toMatchObject({ added: 1, rejected: 0 });
+    expect((await store.read('alpha', ['tb1'])).get('tb1')!.name).toBe('Bo, Jr');
+    expect((await importCsv('id,plan,\ntr1,pro,\ntr2,free\n')).body).toMatchObject({ added: 2, rejected: 0 });
+    expect((await store.read('alpha', ['tr1'])).get('tr1')!.attributes).toEqual({ plan: 'pro' });
+    const unnamed = await importCsv('id,plan,\ntr3,pro,x\n');
+    expect(unnamed).toMatchObject({ status: 400, body: { error: { message: expect.stringContaining('column 3 has values but no name') } } });
+  });
+
   it('accepts the file as multipart "file"', async () => {
     const boundary = 'XyZ';
     const payload = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="u.csv"\r\nContent-Type: text/csv\r\n\r\nid,name\nmp1,Multi\r\n--${boundary}--\r\n`;
