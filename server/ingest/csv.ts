@@ -41,12 +41,19 @@ export function typedCell(text: string): string | number | boolean | undefined {
   return text;
 }
 
+/**
+ * How the parser reads every file. Every line end ends a record, mixed in one file too (a sheet
+ * edited on two systems): the parser otherwise takes the first one's kind and leaves a '\r' in the
+ * last cell of CRLF rows. Spaces around a cell are not part of it (`u1, "Ada"` is Ada, unquoted),
+ * spaces inside quotes are; a quote inside a cell that does not start with one is kept as written
+ * (`5 ft 10"`), as spreadsheets read it.
+ */
+const OPTIONS = { bom: true, ltrim: true, rtrim: true, relax_quotes: true, skip_empty_lines: true, record_delimiter: ['\r\n', '\n', '\r'] };
+
 export function readCsv(text: string, identifier: Identifier): { rows: CsvRow[]; rejects: CsvReject[] } {
   let records: Array<{ record: string[]; info: { lines: number } }>;
   try {
-    // Every line end ends a record, mixed in one file too (a sheet edited on two systems): the parser
-    // otherwise takes the first one's kind and leaves a '\r' in the last cell of CRLF rows.
-    records = parse(text, { bom: true, delimiter: delimiterOf(text), relax_column_count: true, relax_quotes: true, skip_empty_lines: true, info: true, record_delimiter: ['\r\n', '\n', '\r'] }) as unknown as typeof records;
+    records = parse(text, { ...OPTIONS, delimiter: delimiterOf(text, identifier), relax_column_count: true, info: true }) as unknown as typeof records;
   } catch (error) {
     throw new CsvError(`not a readable CSV file: ${(error as Error).message}`);
   }
@@ -106,15 +113,20 @@ class EditorLines {
 }
 
 /**
- * The file's separator, read from its header line: a comma, or — when the header holds none — a
- * semicolon or a tab, as spreadsheets in locales with a decimal comma export (Excel's "CSV" in
- * France or Germany is `id;name`).
+ * The file's separator: a comma, or a semicolon or a tab, whichever reads a header holding the
+ * identifier column — spreadsheets in locales with a decimal comma export `id;name` (Excel's "CSV"
+ * in France or Germany), leaving commas in names unquoted (`ID;Name, Vorname`).
  */
-function delimiterOf(text: string): string {
-  const header = text.slice(0, text.search(/\r|\n|$/));
-  if (header.includes(',')) return ',';
-  if (header.includes(';')) return ';';
-  return header.includes('\t') ? '\t' : ',';
+function delimiterOf(text: string, identifier: Identifier): string {
+  for (const delimiter of [',', ';', '\t']) {
+    try {
+      const [header] = parse(text, { ...OPTIONS, delimiter, to: 1 }) as string[][];
+      if (header?.some((name) => name.trim().toLowerCase() === identifier)) return delimiter;
+    } catch {
+      // Not readable this way: try the next one.
+    }
+  }
+  return ',';
 }
 
 function readRow(columns: Array<string | undefined>, cells: string[], identifier: Identifier): Omit<CsvRow, 'row'> {

@@ -54,7 +54,7 @@ export interface PageRequest {
 export async function pageOfUsers(audiences: Audiences, cursors: Cursors, r: PageRequest) {
   // The request as it reads once validated, not as written: a client that serializes the same body
   // with its keys in another order, or leaves out a default (`op`, a sort's `order`), continues its walk.
-  const fingerprint = Cursors.fingerprint(validateTree(r.conditions), [r.sort.by, r.sort.order], r.strategy ?? null);
+  const fingerprint = Cursors.fingerprint(validateTree(r.conditions), [r.sort.by, r.sort.order], r.strategy ?? 'single_pass');
   // The first page's next_cursor echoed back as it came (null), or an empty query parameter, is no cursor.
   const state = r.cursor == null || r.cursor === '' ? undefined : cursors.decode(r.project, r.cursor, fingerprint);
   const now = r.now ?? state?.now ?? new Date().toISOString();

@@ -95,9 +95,9 @@ describe('POST /v1/audience/users', () => {
     const tree = { op: 'and', conditions: [{ type: 'custom_attribute', key: 'i', operator: 'gte', value: 10 }] };
     const walk = await call(app, 'POST', '/v1/audience/users', { conditions: tree, limit: 10, sort: { by: 'name', order: 'asc' } });
     const first = await call(app, 'POST', '/v1/audience/users', { conditions: tree, limit: 5, sort: { by: 'name', order: 'asc' } });
-    // No op (and), the default source written out, every object's keys reversed.
+    // No op (and), the default source and strategy written out, every object's keys reversed.
     const same = { conditions: [{ value: 10, operator: 'gte', source: 'jimo', key: 'i', type: 'custom_attribute' }] };
-    const next = await call(app, 'POST', '/v1/audience/users', { sort: { order: 'asc', by: 'name' }, cursor: first.body.next_cursor, limit: 5, conditions: same });
+    const next = await call(app, 'POST', '/v1/audience/users', { sort: { order: 'asc', by: 'name' }, cursor: first.body.next_cursor, limit: 5, conditions: same, strategy: 'single_pass' });
     expect(next.status).toBe(200);
     expect([...first.body.users, ...next.body.users].map((u: { id: string }) => u.id)).toEqual(walk.body.users.map((u: { id: string }) => u.id));
     // A different tree still cannot use it.

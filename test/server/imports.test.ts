@@ -126,6 +126,16 @@ describe('POST /v1/imports', () => {
     expect((await store.read('alpha', ['qq2'])).get('qq2')!.attributes).toEqual({ height: '5 ft 10"' });
   });
 
+  it('reads spaces around a cell as no part of it, and a quoted cell after them as quoted; spaces inside quotes stay', async () => {
+    await store.upsert('alpha', [{ id: 'sp-ada', email: 'sp-ada@x.io' }]);
+    expect((await importCsv('email, name\n"sp-ada@x.io" , "Lovelace, Ada"\n', '?identifier=email')).body).toMatchObject({ added: 0, updated: 1, rejected: 0 });
+    expect((await store.read('alpha', ['sp-ada'])).get('sp-ada')).toMatchObject({ email: 'sp-ada@x.io', name: 'Lovelace, Ada' });
+    expect((await importCsv('id, plan, note\nsp1,  pro ," two  "\n')).body).toMatchObject({ added: 1, rejected: 0 });
+    expect((await store.read('alpha', ['sp1'])).get('sp1')!.attributes).toEqual({ plan: 'pro', note: ' two  ' });
+    // Something after a closing quote is not a cell anyone meant: the file is refused, not guessed at.
+    expect((await importCsv('id,h\nsp2,"ab"c\n')).status).toBe(400);
+  });
+
   it('reads semicolon- and tab-separated sheets (a header without a comma), and ignores a trailing column without name or values', async () => {
     expect((await importCsv('id;name;score\nsc1;Ann;3\n')).body).toMatchObject({ added: 1, rejected: 0 });
     expect((await store.read('alpha', ['sc1'])).get('sc1')).toMatchObject({ name: 'Ann', attributes: { score: 3 } });
@@ -133,6 +143,11 @@ describe('POST /v1/imports', () => {
     expect((await store.read('alpha', ['tb1'])).get('tb1')!.name).toBe('Bo, Jr');
     expect((await importCsv('id,plan,\ntr1,pro,\ntr2,free\n')).body).toMatchObject({ added: 2, rejected: 0 });
     expect((await store.read('alpha', ['tr1'])).get('tr1')!.attributes).toEqual({ plan: 'pro' });
+    // The separator is the one whose header holds the identifier: commas in names stay in them.
+    expect((await importCsv('ID;Name, Vorname\nde1;Doe, Jane\n')).body).toMatchObject({ added: 1, rejected: 0 });
+    expect((await store.read('alpha', ['de1'])).get('de1')!.attributes).toEqual({ 'Name, Vorname': 'Doe, Jane' });
+    expect((await importCsv('id\tsize;color\ntb2\tL;red\n')).body).toMatchObject({ added: 1, rejected: 0 });
+    expect((await store.read('alpha', ['tb2'])).get('tb2')!.attributes).toEqual({ 'size;color': 'L;red' });
     const unnamed = await importCsv('id,plan,\ntr3,pro,x\n');
     expect(unnamed).toMatchObject({ status: 400, body: { error: { message: expect.stringContaining('column 3 has values but no name') } } });
   });
