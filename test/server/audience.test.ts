@@ -135,6 +135,13 @@ describe('POST /v1/audience/sql', () => {
     expect(Number(exact.rows[0]!.count)).toBeGreaterThan(0);
   });
 
+  it('leaves SQL past 128 KiB unformatted (formatting it held the event loop for seconds), still runnable', async () => {
+    const conditions = { op: 'or', conditions: Array.from({ length: 1000 }, (_, i) => ({ type: 'event', source: 'api', event: `e${i}`, where: [{ property: 'p', operator: 'is', value: `v${i}` }], operator: 'gte', value: 2 })) };
+    const { body } = await call(app, 'POST', '/v1/audience/sql', { conditions });
+    expect(body.sql.length).toBeGreaterThan(128 * 1024);
+    expect(body.pretty).toBe(`-- ${body.sql.length} characters: too long to format here (segments compile formats any length)\n${body.sql}`);
+  });
+
   it('never puts a value or a key into the SQL text', async () => {
     const { body } = await call(app, 'POST', '/v1/audience/sql', { conditions: tree });
     expect(body.sql).not.toContain('DROP');
