@@ -5,7 +5,8 @@
  * with HMAC-SHA256.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import type { SortKey } from '../../compiler/index.js';
+import type { SortField, SortKey } from '../../compiler/index.js';
+import { fromWarehouseTime, parseTimestamp } from '../../model/time.js';
 import { errors } from '../errors.js';
 
 export interface CursorState {
@@ -31,14 +32,22 @@ export class Cursors {
     return `${body}.${this.sign(project, body)}`;
   }
 
-  decode(project: string, cursor: string, request: string): CursorState {
+  decode(project: string, cursor: string, request: string, by: SortField): CursorState {
     const [body, signature] = cursor.split('.');
     const expected = Buffer.from(body ? this.sign(project, body) : '');
     const given = Buffer.from(signature ?? '');
     if (!body || given.length !== expected.length || !timingSafeEqual(given, expected)) {
       throw errors.invalidRequest('cursor is not one this server issued', '/cursor');
     }
-    const state = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as CursorState;
+    let state: unknown;
+    try {
+      state = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
+    } catch {
+      state = undefined;
+    }
+    // Signed, yet checked: the secret derives from the API keys, which the default `demo:demo` makes
+    // public, and a state of another shape would reach the SQL as a bad parameter (a 500).
+    if (!isState(state, by)) throw errors.invalidRequest('cursor is not one this server issued', '/cursor');
     if (state.request !== request) throw errors.invalidRequest('cursor belongs to other conditions or another sort', '/cursor');
     return state;
   }
@@ -46,4 +55,18 @@ export class Cursors {
   private sign(project: string, body: string): string {
     return createHmac('sha256', this.secret).update(project).update('\0').update(body).digest('base64url');
   }
+}
+
+/** A state this server could have issued for a walk sorted by `by`. */
+function isState(state: unknown, by: SortField): state is CursorState {
+  if (typeof state !== 'object' || state === null) return false;
+  const { after, now, request } = state as Record<string, unknown>;
+  if (typeof request !== 'string' || typeof now !== 'string' || parseTimestamp(now) === undefined) return false;
+  if (typeof after !== 'object' || after === null) return false;
+  const { missing, value, id } = after as Record<string, unknown>;
+  if (typeof missing !== 'boolean' || typeof id !== 'string') return false;
+  if (missing || by === 'id') return value === null || typeof value === 'string';
+  if (by === 'sessions') return typeof value === 'number' && Number.isFinite(value);
+  if (by === 'created_at' || by === 'last_activity_at') return typeof value === 'string' && (parseTimestamp(value) ?? parseTimestamp(fromWarehouseTime(value))) !== undefined;
+  return typeof value === 'string';
 }

@@ -56,7 +56,7 @@ export async function pageOfUsers(audiences: Audiences, cursors: Cursors, r: Pag
   // with its keys in another order, or leaves out a default (`op`, a sort's `order`), continues its walk.
   const fingerprint = Cursors.fingerprint(validateTree(r.conditions), [r.sort.by, r.sort.order], r.strategy ?? 'single_pass');
   // The first page's next_cursor echoed back as it came (null), or an empty query parameter, is no cursor.
-  const state = r.cursor == null || r.cursor === '' ? undefined : cursors.decode(r.project, r.cursor, fingerprint);
+  const state = r.cursor == null || r.cursor === '' ? undefined : cursors.decode(r.project, r.cursor, fingerprint, r.sort.by);
   const now = r.now ?? state?.now ?? new Date().toISOString();
   const page = await audiences.users({ project: r.project, conditions: r.conditions, now: instant(now), strategy: r.strategy, sort: r.sort, limit: r.limit, after: state?.after });
   return {

@@ -5,6 +5,7 @@ import { call, KEYS, useTestApp } from '../support/api.js';
 import type { Warehouse } from '../../server/warehouse/warehouse.js';
 import { UserStore } from '../../server/ingest/users.js';
 import { SORT_FIELDS } from '../../compiler/index.js';
+import { Cursors } from '../../server/audience/cursor.js';
 
 let app: FastifyInstance;
 let warehouse: Warehouse;
@@ -113,6 +114,22 @@ describe('POST /v1/audience/users', () => {
     expect(first.body.next_cursor.length).toBeGreaterThan(1_048_576);
     const next = await call(app, 'POST', '/v1/audience/users', { ...body, cursor: first.body.next_cursor }, KEYS.beta);
     expect(next).toMatchObject({ status: 200, body: { users: [{ id: 'short' }], next_cursor: null } });
+  });
+
+  it('refuses a signed cursor whose state the server could not have issued (the default keys make the secret public)', async () => {
+    const cursors = Cursors.fromKeys(new Map([[KEYS.alpha, 'alpha'], [KEYS.beta, 'beta']]));
+    const body = { conditions: everyone, limit: 2, sort: { by: 'created_at', order: 'asc' } } as const;
+    const { body: first } = await call(app, 'POST', '/v1/audience/users', body);
+    const [data] = (first.next_cursor as string).split('.');
+    const state = JSON.parse(Buffer.from(data!, 'base64url').toString());
+    for (const forged of [{ ...state, after: { ...state.after, value: { a: 1 } } }, { ...state, after: { ...state.after, value: 'not a date' } },
+      { ...state, after: { ...state.after, id: 5 } }, { ...state, now: 'garbage' }, { ...state, after: null }, 'a string']) {
+      const cursor = cursors.encode('alpha', forged as never);
+      const response = await call(app, 'POST', '/v1/audience/users', { ...body, cursor });
+      expect(response, JSON.stringify(forged)).toMatchObject({ status: 400, body: { error: { code: 'invalid_request', path: '/cursor' } } });
+    }
+    // The genuine state, signed the same way, is read.
+    expect((await call(app, 'POST', '/v1/audience/users', { ...body, cursor: cursors.encode('alpha', state) })).status).toBe(200);
   });
 
   it('bounds limit to 1–1000', async () => {
