@@ -14,7 +14,10 @@ declare module 'fastify' {
 
 export function authenticate(apiKeys: ReadonlyMap<string, string>) {
   return async (request: FastifyRequest, _reply: FastifyReply) => {
-    const header = request.headers.authorization ?? '';
+    // Node keeps the first of several Authorization headers; a proxy may read another, and then
+    // the two would disagree on the project. Such a request names no one key: refused.
+    const sent = request.raw.rawHeaders.filter((name, i) => i % 2 === 0 && name.toLowerCase() === 'authorization').length;
+    const header = sent > 1 ? '' : request.headers.authorization ?? '';
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     const project = match ? apiKeys.get(match[1]!) : undefined;
     if (!project) throw errors.unauthorized();
