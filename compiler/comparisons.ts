@@ -206,9 +206,11 @@ export function dynamicValues(v: Sql): FieldValues {
  * reads just that key's subcolumn — about 30× less than `getSubcolumn(col,
  * {p1:String})`, which reads the whole JSON column. Identifier parameters do
  * not survive backslashes or control characters, so those rare keys take the
- * slow, exact path.
+ * slow, exact path; so do keys with a single quote, which the ClickHouse
+ * server's HTTP client sends escaped (`\'`), and which the server may not
+ * unescape in an identifier (String parameters it does).
  */
 export function jsonKey(column: Sql, encodedKey: string): Sql {
-  if (/[\\\u0000-\u001f]/.test(encodedKey)) return sql`getSubcolumn(${column}, ${param(encodedKey, 'String')})`;
+  if (/[\\'\u0000-\u001f]/.test(encodedKey)) return sql`getSubcolumn(${column}, ${param(encodedKey, 'String')})`;
   return sql`${column}.${param(encodedKey, 'Identifier')}`;
 }

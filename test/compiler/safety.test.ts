@@ -60,6 +60,15 @@ function expectScoped(sql: string, params: Record<string, unknown>) {
 }
 
 describe('generated SQL', () => {
+  it('binds a key as an Identifier, but one with a quote, a backslash or a control character as a String (which every client and binding unescapes)', () => {
+    const sqlFor = (key: string) => compile({ type: 'custom_attribute', key, operator: 'is', value: 'x' }, 'single_pass', { kind: 'count' }).sql;
+    expect(sqlFor('plan')).toMatch(/\{p\d+:Identifier\}/);
+    for (const key of ["o'neil", 'a\\b', 'tab\t']) {
+      expect(sqlFor(key), key).toMatch(/getSubcolumn\([^)]*\{p\d+:String\}\)/);
+      expect(sqlFor(key), key).not.toMatch(/Identifier/);
+    }
+  });
+
   for (const condition of everyType) {
     const name = `${(condition as { type: string }).type} (${JSON.stringify(condition).slice(0, 60)}…)`;
     it(`keeps every value and key of a ${name} out of the SQL text, and scopes every scan to the project`, () => {
