@@ -12,6 +12,9 @@ import { KeyedLock } from '../ingest/lock.js';
 import { toJsonLines } from '../ingest/rows.js';
 import { errors } from '../errors.js';
 
+
+/** Levels of nested references the resolver reads by id, one query each, before it reads every segment at once. */
+const DIRECT_LEVELS = 3;
 export interface Badge {
   icon?: string;
   label?: string;
@@ -118,7 +121,10 @@ export class SegmentStore {
     }
     const trees = new Map<string, unknown>();
     let wanted = [...new Set(forTrees.flatMap((t) => [...references(t)]))];
-    while (wanted.length) {
+    for (let level = 0; wanted.length; level++) {
+      // References nested deeper than a few levels: the project's segments in one query rather
+      // than one query a level (a chain of 400 saved segments took 400 queries to refuse).
+      if (level === DIRECT_LEVELS) return this.resolver(project);
       const { rows } = await this.warehouse.query<{ id: string; conditions: string }>(
         'SELECT id, conditions FROM segments FINAL WHERE project = {project:String} AND id IN {ids:Array(String)}', { project, ids: wanted });
       for (const row of rows) trees.set(row.id, JSON.parse(row.conditions));

@@ -335,4 +335,19 @@ describe('review fixes', () => {
     expect(response.statusCode).toBe(201);
     expect((await call(app, 'GET', `/v1/segments/${'x'.repeat(100)}`)).status).toBe(404);
   });
+
+  it('reads a chain of nested segments deeper than the limit in a few queries, and refuses it as too complex', async () => {
+    // Each save checks what lies below it, so a chain grows from its bottom past the depth limit.
+    let bottom = await create({ name: 'chain 0', conditions: tree(attr('name', 'is_not_empty')) }, KEYS.beta);
+    const head = await create({ name: 'chain head', conditions: tree({ type: 'segment', segment: bottom.id, operator: 'in' }) }, KEYS.beta);
+    for (let i = 1; i <= 30; i++) {
+      const next = await create({ name: `chain ${i}`, conditions: tree(attr('name', 'is_not_empty')) }, KEYS.beta);
+      expect((await call(app, 'PATCH', `/v1/segments/${bottom.id}`, { conditions: tree({ type: 'segment', segment: next.id, operator: 'in' }) }, KEYS.beta)).status).toBe(200);
+      bottom = next;
+    }
+    queries = 0;
+    expect((await call(app, 'GET', `/v1/segments/${head.id}/count`, undefined, KEYS.beta)).body.error.code).toBe('too_complex');
+    // The segment, three levels of references by id, then every segment of the project at once.
+    expect(queries).toBeLessThanOrEqual(5);
+  });
 });

@@ -225,7 +225,7 @@ describe('SPEC §4 errors', () => {
     expect(JSON.parse(none.body).error.code).toBe('unauthorized');
     expect((await call(app, 'POST', '/v1/users', { users: [{ id: 'x' }] }, 'wrong')).status).toBe(401);
     // Two keys name no one project (Node would keep the first; a proxy might read the last).
-    const twice = await app.inject({ method: 'POST', url: '/v1/audience/count', headers: { authorization: [`Bearer ${KEYS.alpha}`, `Bearer ${KEYS.beta}`] }, payload: { conditions: { op: 'and', conditions: [] } } });
+    const twice = await app.inject({ method: 'POST', url: '/v1/audience/count', headers: { authorization: [`Bearer ${KEYS.alpha}`, `Bearer ${KEYS.beta}`] } as unknown as Record<string, string>, payload: { conditions: { op: 'and', conditions: [] } } });
     expect(twice.statusCode).toBe(401);
   });
 
