@@ -22,6 +22,7 @@ import { importRoutes } from './routes/imports.js';
 import { audienceRoutes } from './routes/audience.js';
 import { Audiences } from './audience/audiences.js';
 import { Cursors } from './audience/cursor.js';
+import { inLane } from './warehouse/lanes.js';
 import { CompileError } from '../compiler/index.js';
 import { MAX_DEPTH } from '../compiler/normalize.js';
 import { conditionTreeSchema } from '../compiler/schema.js';
@@ -244,6 +245,8 @@ export async function buildApp({ config, warehouse, logger = false }: AppOptions
   await app.register(uiRoutes);
   await app.register(async (v1) => {
     v1.addHook('onRequest', authenticate(config.apiKeys));
+    // The handler's queries wait in the project's lane: projects take turns at the embedded engine.
+    v1.addHook('preHandler', (request, _reply, done) => inLane(request.project, done));
     await v1.register(ingestRoutes, { warehouse, users });
     await v1.register(importRoutes, { warehouse, users, segments });
     await v1.register(audienceRoutes, { audiences, cursors });

@@ -8,10 +8,11 @@
 import { Readable } from 'node:stream';
 import { mkdirSync } from 'node:fs';
 import { Session } from 'chdb';
-import { classifyEngineError, WarehouseTimeout, WarehouseUnavailable, type WarehouseError } from './errors.js';
+import { classifyEngineError, WarehouseError, WarehouseTimeout, WarehouseUnavailable } from './errors.js';
 import { executionLimit, INSERT_SETTINGS, SESSION_SETTINGS, settingsClause, type InsertData, type InsertRequest, type Params, type QueryOptions, type QueryResult, type Warehouse } from './warehouse.js';
 import { identifier } from './identifiers.js';
 import { parseJsonLines } from './json-lines.js';
+import { FairQueue } from './lanes.js';
 
 export interface EmbeddedOptions {
   dataDir: string;
@@ -29,8 +30,14 @@ export class EmbeddedWarehouse implements Warehouse {
   readonly kind = 'embedded';
   private readonly session: Session;
   private closed = false;
+  /**
+   * Queries and commands take turns by project (lanes.ts). Inserts go straight to the engine,
+   * which queues them itself: a streamed load holds its turn for as long as its input lasts.
+   */
+  private readonly turns: FairQueue;
 
   constructor(private readonly options: EmbeddedOptions) {
+    this.turns = new FairQueue(options.queryTimeoutMs);
     mkdirSync(options.dataDir, { recursive: true });
     const settings = { ...SESSION_SETTINGS, max_execution_time: executionLimit(options.queryTimeoutMs) };
     try {
@@ -46,8 +53,8 @@ export class EmbeddedWarehouse implements Warehouse {
   }
 
   async query<Row>(sql: string, params: Params = {}, options: QueryOptions = {}): Promise<QueryResult<Row>> {
-    const result = await this.run(() =>
-      this.session.queryBindAsync(sql + settingsClause(options.settings), bindable(params), { format: 'JSONEachRow', signal: options.signal, timeout: this.jsTimeout() }), false);
+    const result = await this.run(() => this.turns.run(() =>
+      this.session.queryBindAsync(sql + settingsClause(options.settings), bindable(params), { format: 'JSONEachRow', signal: options.signal, timeout: this.jsTimeout() })), false);
     return {
       rows: parseJsonLines<Row>(result.text()),
       stats: { rowsRead: result.rowsRead, bytesRead: result.bytesRead, elapsedMs: result.elapsed * 1000 },
@@ -83,7 +90,7 @@ export class EmbeddedWarehouse implements Warehouse {
   }
 
   async command(sql: string, params: Params = {}, options: QueryOptions = {}): Promise<void> {
-    await this.run(() => this.session.queryBindAsync(sql, bindable(params), { format: 'JSONEachRow', signal: options.signal, timeout: this.jsTimeout() }), false);
+    await this.run(() => this.turns.run(() => this.session.queryBindAsync(sql, bindable(params), { format: 'JSONEachRow', signal: options.signal, timeout: this.jsTimeout() })), false);
   }
 
   async ping(): Promise<void> {
@@ -124,6 +131,7 @@ function bindable(params: Params): Params {
 }
 
 function toWarehouseError(error: ChdbError, write: boolean): WarehouseError {
+  if (error instanceof WarehouseError) return error;
   if (error.code === 'CHDB_TIMEOUT' || error.code === 'CHDB_ABORT' || error.name === 'AbortError') {
     return new WarehouseTimeout('query timed out or was cancelled', undefined, { cause: error });
   }
