@@ -43,7 +43,9 @@ function validateNode(input: Json, path: string, seen: { nodes: number }, depth 
   if (++seen.nodes > MAX_WRITTEN_NODES) throw new CompileError('too_complex', `more than ${MAX_WRITTEN_NODES} groups and conditions as written`, path);
   const o = object(input, path);
   if ('type' in o) return validateCondition(o, path);
-  if (!('conditions' in o) && !('op' in o)) throw invalid(path, 'must be a group (op, conditions) or a condition (type)');
+  // `{}` is an empty group (the published schema's reading too); an object with neither a group's
+  // nor a condition's fields is more likely a misspelt condition than a group.
+  if (!('conditions' in o) && !('op' in o) && Object.keys(o).length > 0) throw invalid(path, 'must be a group (op, conditions) or a condition (type)');
   known(o, path, GROUP_FIELDS);
   const op = o.op === undefined ? 'and' : o.op;
   if (op !== 'and' && op !== 'or') throw invalid(`${path}/op`, 'must be "and" or "or"');

@@ -69,6 +69,14 @@ describe('SPEC §3 groups', () => {
     expect(await members({ op: 'or', negate: true, conditions: [{ op: 'and', conditions: [] }] }, event({ event: 'purchase' }))).toEqual(['buyer', 'lurker']);
   });
 
+  it('reads {} as an empty group (the published schema does), at the root and inside; an object of other fields is refused', async () => {
+    expect(await members({}, { op: 'or', conditions: [{}] })).toEqual(['active', 'buyer', 'lurker', 'newbie', 'quiet']);
+    const root = await call(app, 'POST', '/v1/audience/count', { conditions: {}, now: NOW });
+    expect(root).toMatchObject({ status: 200, body: { count: 5 } });
+    const stray = await call(app, 'POST', '/v1/audience/count', { conditions: { op: 'and', conditions: [{ typ: 'event' }] }, now: NOW });
+    expect(stray).toMatchObject({ status: 400, body: { error: { path: '/conditions/0' } } });
+  });
+
   it('negate takes the complement of a group', async () => {
     expect(await members({ op: 'or', negate: true, conditions: [event({ event: 'purchase' }), event({ event: 'login' })] })).toEqual(['newbie', 'quiet']);
   });
