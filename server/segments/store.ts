@@ -6,15 +6,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { prepare, type SegmentResolver } from '../../compiler/index.js';
+import { MAX_DEPTH } from '../../compiler/normalize.js';
 import { fromWarehouseTime, toWarehouseTime } from '../../model/time.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { KeyedLock } from '../ingest/lock.js';
 import { toJsonLines } from '../ingest/rows.js';
 import { errors } from '../errors.js';
 
-
-/** Levels of nested references the resolver reads by id, one query each, before it reads every segment at once. */
-const DIRECT_LEVELS = 3;
 export interface Badge {
   icon?: string;
   label?: string;
@@ -121,10 +119,11 @@ export class SegmentStore {
     }
     const trees = new Map<string, unknown>();
     let wanted = [...new Set(forTrees.flatMap((t) => [...references(t)]))];
-    for (let level = 0; wanted.length; level++) {
-      // References nested deeper than a few levels: the project's segments in one query rather
-      // than one query a level (a chain of 400 saved segments took 400 queries to refuse).
-      if (level === DIRECT_LEVELS) return this.resolver(project);
+    // One query a level of references, at most MAX_DEPTH of them: each level nests a group, so a
+    // reference deeper than that is never expanded (the tree is too complex first). A chain of 400
+    // saved segments took 400 queries to refuse; reading every segment at once instead reads the
+    // member lists of imported segments (megabytes each).
+    for (let level = 0; wanted.length && level < MAX_DEPTH; level++) {
       const { rows } = await this.warehouse.query<{ id: string; conditions: string }>(
         'SELECT id, conditions FROM segments FINAL WHERE project = {project:String} AND id IN {ids:Array(String)}', { project, ids: wanted });
       for (const row of rows) trees.set(row.id, JSON.parse(row.conditions));
