@@ -57,6 +57,9 @@ export class Cursors {
   }
 }
 
+/** A time as the warehouse writes it, which is what a page's last user carries (`2026-01-15 10:30:00.123`). */
+const WAREHOUSE_TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,3})?$/;
+
 /** A state this server could have issued for a walk sorted by `by`. */
 function isState(state: unknown, by: SortField): state is CursorState {
   if (typeof state !== 'object' || state === null) return false;
@@ -67,6 +70,6 @@ function isState(state: unknown, by: SortField): state is CursorState {
   if (typeof missing !== 'boolean' || typeof id !== 'string') return false;
   if (missing || by === 'id') return value === null || typeof value === 'string';
   if (by === 'sessions') return typeof value === 'number' && Number.isFinite(value);
-  if (by === 'created_at' || by === 'last_activity_at') return typeof value === 'string' && (parseTimestamp(value) ?? parseTimestamp(fromWarehouseTime(value))) !== undefined;
+  if (by === 'created_at' || by === 'last_activity_at') return typeof value === 'string' && WAREHOUSE_TIME.test(value) && parseTimestamp(fromWarehouseTime(value)) !== undefined;
   return typeof value === 'string';
 }

@@ -122,7 +122,8 @@ describe('POST /v1/audience/users', () => {
     const { body: first } = await call(app, 'POST', '/v1/audience/users', body);
     const [data] = (first.next_cursor as string).split('.');
     const state = JSON.parse(Buffer.from(data!, 'base64url').toString());
-    for (const forged of [{ ...state, after: { ...state.after, value: { a: 1 } } }, { ...state, after: { ...state.after, value: 'not a date' } },
+    const at = (value: string) => ({ ...state, after: { ...state.after, value } });
+    for (const forged of [{ ...state, after: { ...state.after, value: { a: 1 } } }, at('not a date'), at('2026-01-15T10:30:00+05'), at('2026-01-15 10:30:00+05:00'), at('2026-01-15 10:30Z'), at('2026-02-30 10:30:00.000'),
       { ...state, after: { ...state.after, id: 5 } }, { ...state, now: 'garbage' }, { ...state, after: null }, 'a string']) {
       const cursor = cursors.encode('alpha', forged as never);
       const response = await call(app, 'POST', '/v1/audience/users', { ...body, cursor });
