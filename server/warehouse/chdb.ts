@@ -37,7 +37,7 @@ export class EmbeddedWarehouse implements Warehouse {
   private readonly turns: FairQueue;
 
   constructor(private readonly options: EmbeddedOptions) {
-    this.turns = new FairQueue(options.queryTimeoutMs);
+    this.turns = new FairQueue(this.jsTimeout());
     mkdirSync(options.dataDir, { recursive: true });
     const settings = { ...SESSION_SETTINGS, max_execution_time: executionLimit(options.queryTimeoutMs) };
     try {
@@ -53,8 +53,8 @@ export class EmbeddedWarehouse implements Warehouse {
   }
 
   async query<Row>(sql: string, params: Params = {}, options: QueryOptions = {}): Promise<QueryResult<Row>> {
-    const result = await this.run(() => this.turns.run(() =>
-      this.session.queryBindAsync(sql + settingsClause(options.settings), bindable(params), { format: 'JSONEachRow', signal: options.signal, timeout: this.jsTimeout() })), false);
+    const result = await this.run(() => this.turns.run((timeout) =>
+      this.session.queryBindAsync(sql + settingsClause(options.settings), bindable(params), { format: 'JSONEachRow', signal: options.signal, timeout })), false);
     return {
       rows: parseJsonLines<Row>(result.text()),
       stats: { rowsRead: result.rowsRead, bytesRead: result.bytesRead, elapsedMs: result.elapsed * 1000 },
@@ -90,7 +90,7 @@ export class EmbeddedWarehouse implements Warehouse {
   }
 
   async command(sql: string, params: Params = {}, options: QueryOptions = {}): Promise<void> {
-    await this.run(() => this.turns.run(() => this.session.queryBindAsync(sql, bindable(params), { format: 'JSONEachRow', signal: options.signal, timeout: this.jsTimeout() })), false);
+    await this.run(() => this.turns.run((timeout) => this.session.queryBindAsync(sql, bindable(params), { format: 'JSONEachRow', signal: options.signal, timeout })), false);
   }
 
   async ping(): Promise<void> {

@@ -5,7 +5,8 @@
  * wait in one lane per project (the request's, from `inLane`) and the engine
  * takes the lanes in turn, so a project waits for at most one query of each
  * other busy project. The engine still runs one query at a time; only the order
- * changes, and a query does not start once it has waited its whole time limit.
+ * changes. A query's time limit runs from the moment it is queued: one still
+ * waiting when it is up is answered 504 then, without running.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { WarehouseTimeout } from './errors.js';
@@ -19,8 +20,6 @@ export function inLane(lane: string, next: () => void): void {
 
 interface Turn {
   start(): void;
-  refuse(error: Error): void;
-  queuedAt: number;
 }
 
 export class FairQueue {
@@ -30,17 +29,35 @@ export class FairQueue {
   private turnsGiven = 0;
   private busy = false;
 
-  constructor(private readonly maxWaitMs: number) {}
+  /** `limitMs`: from the moment a query is queued to its answer, waiting included. */
+  constructor(private readonly limitMs: number) {}
 
-  /** `operation` once it is this lane's turn (the lane of the request it runs for, or the default one). */
-  run<T>(operation: () => Promise<T>): Promise<T> {
+  /**
+   * `operation` once it is this lane's turn (the lane of the request it runs for, or the default
+   * one), given the time left of its limit. A turn still waiting when its limit is up is refused
+   * then (a 504), never run.
+   */
+  run<T>(operation: (msLeft: number) => Promise<T>): Promise<T> {
     const lane = lanes.getStore() ?? '';
+    const deadline = performance.now() + this.limitMs;
     return new Promise<T>((resolve, reject) => {
       const turn: Turn = {
-        queuedAt: Date.now(),
-        start: () => void Promise.resolve().then(operation).then(resolve, reject).finally(() => this.next()),
-        refuse: reject,
+        start: () => {
+          clearTimeout(timer);
+          void Promise.resolve()
+            .then(() => operation(Math.max(1, Math.round(deadline - performance.now()))))
+            .then(resolve, reject)
+            .finally(() => this.next());
+        },
       };
+      const timer = setTimeout(() => {
+        const queue = this.waiting.get(lane);
+        const at = queue?.indexOf(turn) ?? -1;
+        if (at < 0) return;
+        queue!.splice(at, 1);
+        if (!queue!.length) this.waiting.delete(lane);
+        reject(new WarehouseTimeout('query timed out waiting for its turn at the engine'));
+      }, this.limitMs);
       const queue = this.waiting.get(lane);
       if (queue) queue.push(turn);
       else this.waiting.set(lane, [turn]);
@@ -50,24 +67,18 @@ export class FairQueue {
 
   /**
    * The next turn: of the lanes waiting, the one served least recently (a lane never served first),
-   * then the one waiting longest. A lane just served goes behind every other that waits.
+   * then the one that has waited longest. A lane just served goes behind every other that waits.
    */
   private next(): void {
     this.busy = false;
-    while (this.waiting.size) {
-      const served = (lane: string) => this.served.get(lane) ?? -1;
-      const [lane, queue] = [...this.waiting].reduce((a, b) =>
-        (served(b[0]) < served(a[0]) || (served(b[0]) === served(a[0]) && b[1][0]!.queuedAt < a[1][0]!.queuedAt) ? b : a));
-      const turn = queue.shift()!;
-      if (!queue.length) this.waiting.delete(lane);
-      if (Date.now() - turn.queuedAt > this.maxWaitMs) {
-        turn.refuse(new WarehouseTimeout('query timed out waiting for its turn at the engine'));
-        continue;
-      }
-      this.served.set(lane, ++this.turnsGiven);
-      this.busy = true;
-      turn.start();
-      return;
-    }
+    if (!this.waiting.size) return;
+    const served = (lane: string) => this.served.get(lane) ?? -1;
+    // Lanes enter the map as they start waiting: among equals, the first found has waited longest.
+    const [lane, queue] = [...this.waiting].reduce((a, b) => (served(b[0]) < served(a[0]) ? b : a));
+    const turn = queue.shift()!;
+    if (!queue.length) this.waiting.delete(lane);
+    this.served.set(lane, ++this.turnsGiven);
+    this.busy = true;
+    turn.start();
   }
 }
