@@ -61,7 +61,8 @@ export const event = {
     source: { type: 'string', enum: EVENT_SOURCES },
     event: name,
     timestamp,
-    properties: attributeMap,
+    // null, as SDKs send an event without properties, is none.
+    properties: { ...attributeMap, type: ['object', 'null'] },
   },
 } as const;
 
@@ -122,7 +123,7 @@ export interface EventWrite {
   source: EventSource;
   event: string;
   timestamp: string;
-  properties?: Attributes;
+  properties?: Attributes | null;
 }
 
 export interface InteractionWrite {

@@ -65,6 +65,10 @@ export function validationError(list: readonly ErrorObject[], context: string | 
     case 'format':
       message = TIMESTAMP_RULE;
       break;
+    case 'type':
+      // ajv names a union of types "integer,null".
+      message = `must be ${String(params.type).split(',').join(' or ')}`;
+      break;
     case 'enum':
       message = `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
       break;

@@ -57,7 +57,7 @@ export async function load(warehouse: Warehouse, options: LoadOptions): Promise<
     // The engine numbers the rows it was given; the user knows the file's lines (blank ones included).
     if (error instanceof WarehouseRejectedData && error.row !== undefined) {
       const line = lines.lineOf(error.row);
-      const reason = (await apiReason(options, line)) ?? `line ${line}: ${error.reason}`;
+      const reason = (await apiReason(options, line)) ?? `line ${line}: ${engineReason(error.reason)}`;
       throw new LoadError(`${reason}${note}`, { cause: error });
     }
     // A line refused here, on its way in: the driver reports it as its stream's failure.
@@ -94,6 +94,15 @@ async function apiReason(options: LoadOptions, line: number): Promise<string | u
     // The file gone or unreadable since: the engine's reason stands.
   }
   return undefined;
+}
+
+/**
+ * The engine's reason for a line the API would take, in words: a key twice in one object, which
+ * the API reads as its last value and the engine refuses (docs/ingestion.md).
+ */
+function engineReason(reason: string): string {
+  const twice = /Duplicate (?:path|field) found[^:]*: ([^.\s]+)/.exec(reason);
+  return twice ? `the key ${JSON.stringify(twice[1])} appears twice in one object (the API keeps the last; load refuses the line)` : reason;
 }
 
 function ownRefusal(error: unknown): LoadError | undefined {

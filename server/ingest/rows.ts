@@ -39,7 +39,7 @@ function time(text: string): string {
 }
 
 /** null means "no value": for a property it is the same as absent. */
-function presentProperties(properties: Attributes | undefined): Attributes {
+function presentProperties(properties: Attributes | null | undefined): Attributes {
   return Object.fromEntries(Object.entries(properties ?? {}).filter(([, v]) => v !== null));
 }
 

@@ -167,15 +167,18 @@ export function behavesLikeIngestion(open: () => Promise<{ warehouse: Warehouse;
         events: [
           { user_id: 'e1', source: 'api', event: 'purchase', timestamp: '2026-03-01T10:00:00.5+01:00', properties: { plan: 'pro', 'a.b': 2, gone: null } },
           { user_id: 'future-user', source: 'posthog', event: '$pageview', timestamp: '2026-03-02T00:00:00Z' },
+          // null properties, as SDKs send an event without any: none.
+          { user_id: 'null-props', source: 'segmentio', event: 'Signed Up', timestamp: '2026-03-02T00:00:00Z', properties: null },
         ],
       });
-      expect(response).toEqual({ status: 200, body: { accepted: 2 } });
+      expect(response).toEqual({ status: 200, body: { accepted: 3 } });
       const { rows } = await warehouse.query<Record<string, unknown>>(
         `SELECT user_id, source, event, toString(timestamp) AS ts, toString(properties) AS props FROM events
-         WHERE project = 'alpha' AND user_id IN ('e1', 'future-user') ORDER BY user_id`);
+         WHERE project = 'alpha' AND user_id IN ('e1', 'future-user', 'null-props') ORDER BY user_id`);
       expect(rows).toEqual([
         { user_id: 'e1', source: 'api', event: 'purchase', ts: '2026-03-01 09:00:00.500', props: '{"a%2Eb":2,"plan":"pro"}' },
         { user_id: 'future-user', source: 'posthog', event: '$pageview', ts: '2026-03-02 00:00:00.000', props: '{}' },
+        { user_id: 'null-props', source: 'segmentio', event: 'Signed Up', ts: '2026-03-02 00:00:00.000', props: '{}' },
       ]);
     });
 

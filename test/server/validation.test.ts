@@ -86,6 +86,11 @@ describe('SPEC §2 native fields', () => {
   for (const [name, user, path] of cases) {
     it(`refuses ${name}`, () => expectBadRequest('/v1/users', { users: [user] }, path));
   }
+
+  it('names the types a field takes in words ("integer or null")', async () => {
+    const { body } = await call(app, 'POST', '/v1/users', { users: [{ id: 'x', sessions: '3' }] });
+    expect(body.error.message).toBe('/users/0/sessions must be integer or null');
+  });
 });
 
 describe('SPEC §4 batches', () => {

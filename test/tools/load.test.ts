@@ -165,6 +165,21 @@ describe('segments load', () => {
     expect(rows).toBe(1);
   });
 
+  it('reads properties that are null as none, as the API does (SDKs send an event without properties so)', async () => {
+    const { rows } = await load(warehouse, { project: 'lp-null-props', kind: 'events', input: lines('{"user_id":"u","source":"api","event":"e","timestamp":"2026-01-01T00:00:00Z","properties":null}') });
+    expect(rows).toBe(1);
+    const stored = await warehouse.query<{ n: number; keys: number }>("SELECT count() AS n, sum(length(JSONAllPaths(properties))) AS keys FROM events WHERE project = 'lp-null-props'");
+    expect(stored.rows.map((r) => [Number(r.n), Number(r.keys)])).toEqual([[1, 0]]);
+  });
+
+  it('names a key given twice in one object, which the engine refuses (the API keeps the last)', async () => {
+    const base = '"source":"api","event":"e","timestamp":"2026-01-01T00:00:00Z"';
+    await expect(load(warehouse, { project: 'lp-twice', kind: 'events', input: lines(`{"user_id":"u",${base},"properties":{"a":1,"a":2}}`) }))
+      .rejects.toThrow(/^line 1: the key "a" appears twice in one object \(the API keeps the last; load refuses the line\)/);
+    await expect(load(warehouse, { project: 'lp-twice', kind: 'events', input: lines(`{"user_id":"u","user_id":"v",${base}}`) }))
+      .rejects.toThrow(/^line 1: the key "user_id" appears twice in one object/);
+  });
+
   // Lines the engine would read otherwise than the API: each is read here and refused as the API refuses it.
   const otherwise: Array<[string, string, RegExp]> = [
     ['a timestamp key spelled with an escaped capital', '{"user_id":"u","source":"api","event":"e","TIMEST\\u0041MP":"01/11/2026","properties":{"timestamp":"2026-01-01T00:00:00Z"}}', /^line 1: \/timestamp is required/],
@@ -172,7 +187,6 @@ describe('segments load', () => {
     ['a second object on the line, without a comma', '{"user_id":"u","source":"api","event":"e","timestamp":"2026-01-01T00:00:00Z"}{"user_id":"x","source":"api","event":"e","timestamp":"2026-01-01T00:00:00Z"}', /^line 1: /],
     ['a comma after the object', '{"user_id":"u","source":"api","event":"e","timestamp":"2026-01-01T00:00:00Z"},', /^line 1: /],
     ['an empty object in the properties', '{"user_id":"u","source":"api","event":"e","timestamp":"2026-01-01T00:00:00Z","properties":{"a":{},"b":1}}', /^line 1: \/properties\/a must be a string/],
-    ['properties that are null', '{"user_id":"u","source":"api","event":"e","timestamp":"2026-01-01T00:00:00Z","properties":null}', /^line 1: \/properties must be object/],
     // The engine reads the four bytes after \u whatever they are: a quote among them ends no string
     // for it, and the second object it then sees named its own project.
     ['a \\u without four hex digits, hiding a second object', '{"timestamp":"2026-01-01T00:00:00Z","source":"api","event":"e","user_id":"u\\u"abc"}{"project":"other","user_id":"v","source":"api","timestamp":"2026-01-01T00:00:00Z","event":"b\\""}', /^line 1: not valid JSON/],
