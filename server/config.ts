@@ -34,7 +34,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : undefined,
     apiKeys: parseApiKeys(env.API_KEYS),
     demoData: flag(env.DEMO_DATA, true, 'DEMO_DATA'),
-    queryTimeoutMs: integer(env.QUERY_TIMEOUT_MS, 30_000, 'QUERY_TIMEOUT_MS', 1),
+    // At most a day: a query's deadline is a timer, and Node's timers end at 2^31 ms (24.8 days).
+    queryTimeoutMs: integer(env.QUERY_TIMEOUT_MS, 30_000, 'QUERY_TIMEOUT_MS', 1, 86_400_000),
   };
 }
 
@@ -81,9 +82,11 @@ function flag(text: string | undefined, fallback: boolean, name: string): boolea
   throw new Error(`${name} must be 1, true, yes or on, or 0, false, no or off, got ${JSON.stringify(text)}`);
 }
 
-function integer(text: string | undefined, fallback: number, name: string, least = 0): number {
+function integer(text: string | undefined, fallback: number, name: string, least = 0, most = Number.MAX_SAFE_INTEGER): number {
   if (text === undefined || text === '') return fallback;
   const value = Number(text);
-  if (!Number.isInteger(value) || value < least) throw new Error(`${name} must be an integer ≥ ${least}, got ${JSON.stringify(text)}`);
+  if (!Number.isInteger(value) || value < least || value > most) {
+    throw new Error(`${name} must be an integer from ${least} to ${most}, got ${JSON.stringify(text)}`);
+  }
   return value;
 }

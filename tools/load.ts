@@ -15,7 +15,7 @@ import { isUtf8 } from 'node:buffer';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import type { ValidateFunction } from 'ajv';
 import { mayHoldSurrogates, parseJson } from '../model/json.js';
-import { encodeKeys } from '../model/keys.js';
+import { decodeKey, encodeKeys } from '../model/keys.js';
 import { stringifyRow } from '../server/ingest/rows.js';
 import { isCanonicalTimestamp, isTimestamp } from '../model/time.js';
 import { MAX_BATCH, answer as answerSchema, event as eventSchema, interaction as interactionSchema, user as userSchema, type UserWrite } from '../model/schemas.js';
@@ -101,8 +101,12 @@ async function apiReason(options: LoadOptions, line: number): Promise<string | u
  * the API reads as its last value and the engine refuses (docs/ingestion.md).
  */
 function engineReason(reason: string): string {
-  const twice = /Duplicate (?:path|field) found[^:]*: ([^.\s]+)/.exec(reason);
-  return twice ? `the key ${JSON.stringify(twice[1])} appears twice in one object (the API keeps the last; load refuses the line)` : reason;
+  const path = /Duplicate path found during parsing JSON object: (.*?)\. You can enable/s.exec(reason)?.[1];
+  const field = /Duplicate field found while parsing JSONEachRow format: (.*)$/s.exec(reason)?.[1];
+  // The loader writes `project` into each line itself: one written in the line is a field the API does not know.
+  if (field === 'project') return '/project is not a known field';
+  const key = path === undefined ? field : decodeKey(path);
+  return key === undefined ? reason : `the key ${JSON.stringify(key)} appears twice in one object (the API keeps the last; load refuses the line)`;
 }
 
 function ownRefusal(error: unknown): LoadError | undefined {

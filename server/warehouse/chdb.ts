@@ -26,6 +26,9 @@ interface ChdbError extends Error {
   progress?: { rowsSent?: number };
 }
 
+/** How long after the engine's own time limit a query's promise settles at the latest. */
+const SETTLE_MS = 5_000;
+
 export class EmbeddedWarehouse implements Warehouse {
   readonly kind = 'embedded';
   private readonly session: Session;
@@ -37,7 +40,7 @@ export class EmbeddedWarehouse implements Warehouse {
   private readonly turns: FairQueue;
 
   constructor(private readonly options: EmbeddedOptions) {
-    this.turns = new FairQueue(this.jsTimeout());
+    this.turns = new FairQueue(options.queryTimeoutMs);
     mkdirSync(options.dataDir, { recursive: true });
     const settings = { ...SESSION_SETTINGS, max_execution_time: executionLimit(options.queryTimeoutMs) };
     try {
@@ -53,8 +56,12 @@ export class EmbeddedWarehouse implements Warehouse {
   }
 
   async query<Row>(sql: string, params: Params = {}, options: QueryOptions = {}): Promise<QueryResult<Row>> {
-    const result = await this.run(() => this.turns.run((timeout) =>
-      this.session.queryBindAsync(sql + settingsClause(options.settings), bindable(params), { format: 'JSONEachRow', signal: options.signal, timeout })), false);
+    // The engine stops the query at the time its turn has left (it cannot be interrupted once
+    // started: a shorter JS timeout alone would answer 504 and leave it running); the promise
+    // settles at most 5 s after that.
+    const result = await this.run(() => this.turns.run((msLeft) => this.session.queryBindAsync(
+      sql + settingsClause({ ...options.settings, max_execution_time: executionLimit(msLeft) }), bindable(params),
+      { format: 'JSONEachRow', signal: options.signal, timeout: msLeft + SETTLE_MS })), false);
     return {
       rows: parseJsonLines<Row>(result.text()),
       stats: { rowsRead: result.rowsRead, bytesRead: result.bytesRead, elapsedMs: result.elapsed * 1000 },
@@ -90,7 +97,8 @@ export class EmbeddedWarehouse implements Warehouse {
   }
 
   async command(sql: string, params: Params = {}, options: QueryOptions = {}): Promise<void> {
-    await this.run(() => this.turns.run((timeout) => this.session.queryBindAsync(sql, bindable(params), { format: 'JSONEachRow', signal: options.signal, timeout })), false);
+    // Statements (migrations, seeding) take no SETTINGS clause of ours: a CREATE TABLE would read it as the table's.
+    await this.run(() => this.turns.run((msLeft) => this.session.queryBindAsync(sql, bindable(params), { format: 'JSONEachRow', signal: options.signal, timeout: msLeft + SETTLE_MS })), false);
   }
 
   async ping(): Promise<void> {
@@ -106,7 +114,7 @@ export class EmbeddedWarehouse implements Warehouse {
 
   /** The engine stops the query at max_execution_time; the promise settles shortly after at the latest. */
   private jsTimeout(): number {
-    return this.options.queryTimeoutMs + 5_000;
+    return this.options.queryTimeoutMs + SETTLE_MS;
   }
 
   private async run<T>(operation: () => Promise<T>, write: boolean): Promise<T> {

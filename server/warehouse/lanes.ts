@@ -6,7 +6,8 @@
  * takes the lanes in turn, so a project waits for at most one query of each
  * other busy project. The engine still runs one query at a time; only the order
  * changes. A query's time limit runs from the moment it is queued: one still
- * waiting when it is up is answered 504 then, without running.
+ * waiting when it is up is answered 504 then, without running, and one that
+ * starts has what is left (the warehouse makes it the engine's limit).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { WarehouseTimeout } from './errors.js';
@@ -29,7 +30,7 @@ export class FairQueue {
   private turnsGiven = 0;
   private busy = false;
 
-  /** `limitMs`: from the moment a query is queued to its answer, waiting included. */
+  /** `limitMs`: a query's time, from the moment it is queued, waiting included. */
   constructor(private readonly limitMs: number) {}
 
   /**

@@ -28,6 +28,12 @@ describe('configuration', () => {
     expect([...parseApiKeys('')]).toEqual([['demo', 'demo']]);
   });
 
+  it('takes a QUERY_TIMEOUT_MS from 1 ms to a day (a query\'s deadline is a timer, which Node ends at 2^31 ms)', () => {
+    expect(loadConfig({ QUERY_TIMEOUT_MS: '86400000' }).queryTimeoutMs).toBe(86_400_000);
+    expect(() => loadConfig({ QUERY_TIMEOUT_MS: '86400001' })).toThrow(/QUERY_TIMEOUT_MS must be an integer from 1 to 86400000/);
+    expect(() => loadConfig({ QUERY_TIMEOUT_MS: '0' })).toThrow(/QUERY_TIMEOUT_MS/);
+  });
+
   it('refuses a PORT that is not a number', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
   });

@@ -14,8 +14,8 @@ export function tempDir(prefix = 'segments-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-export async function openTestWarehouse(dataDir = tempDir()): Promise<{ warehouse: Warehouse; dataDir: string; dispose(): Promise<void> }> {
-  const warehouse = new EmbeddedWarehouse({ dataDir, queryTimeoutMs: 30_000 });
+export async function openTestWarehouse(dataDir = tempDir(), queryTimeoutMs = 30_000): Promise<{ warehouse: Warehouse; dataDir: string; dispose(): Promise<void> }> {
+  const warehouse = new EmbeddedWarehouse({ dataDir, queryTimeoutMs });
   await migrate(warehouse);
   return {
     warehouse,

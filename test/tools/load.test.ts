@@ -178,6 +178,14 @@ describe('segments load', () => {
       .rejects.toThrow(/^line 1: the key "a" appears twice in one object \(the API keeps the last; load refuses the line\)/);
     await expect(load(warehouse, { project: 'lp-twice', kind: 'events', input: lines(`{"user_id":"u","user_id":"v",${base}}`) }))
       .rejects.toThrow(/^line 1: the key "user_id" appears twice in one object/);
+    // Keys as written: spaces kept, dots decoded.
+    for (const key of ['my key', 'a.b']) {
+      await expect(load(warehouse, { project: 'lp-twice', kind: 'events', input: lines(`{"user_id":"u",${base},"properties":{${JSON.stringify(key)}:1,${JSON.stringify(key)}:2}}`) }))
+        .rejects.toThrow(`line 1: the key ${JSON.stringify(key)} appears twice in one object`);
+    }
+    // A project in the line is no field of the API's (the loader writes the project itself).
+    await expect(load(warehouse, { project: 'lp-twice', kind: 'events', input: lines(`{"user_id":"u",${base},"project":"other"}`) }))
+      .rejects.toThrow(/^line 1: \/project is not a known field/);
   });
 
   // Lines the engine would read otherwise than the API: each is read here and refused as the API refuses it.

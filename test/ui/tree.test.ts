@@ -77,4 +77,10 @@ describe('condition builder model', () => {
     expect(T.toConditions(T.fromConditions(tree))).toEqual(tree);
     expect(T.countRules(T.fromConditions(tree))).toBe(3);
   });
+
+  it('reads {} and a group without op as the API does: groups, op and conditions defaulted', () => {
+    const saved = { conditions: [{}, attr('id')] } as never;
+    expect(T.toConditions(T.fromConditions(saved))).toEqual({ op: 'and', conditions: [{ op: 'and', conditions: [] }, attr('id')] });
+    expect(T.toConditions(T.fromConditions({} as never))).toEqual({ op: 'and', conditions: [] });
+  });
 });

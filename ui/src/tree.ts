@@ -19,10 +19,11 @@ const nextId = () => `n${++counter}`;
 
 export const emptyRoot = (): Group => ({ kind: 'group', id: nextId(), op: 'and', negate: false, children: [] });
 
+/** The builder's tree of a saved one: as the API reads it, a node without `type` is a group (`op` and `conditions` default). */
 export function fromConditions(tree: Conditions): Group {
   return {
-    kind: 'group', id: nextId(), op: tree.op, negate: tree.negate === true,
-    children: tree.conditions.map((c) => ('op' in c && Array.isArray((c as Conditions).conditions)
+    kind: 'group', id: nextId(), op: tree.op ?? 'and', negate: tree.negate === true,
+    children: (tree.conditions ?? []).map((c) => (!('type' in c)
       ? fromConditions(c as Conditions)
       : { kind: 'rule' as const, id: nextId(), condition: c as Condition })),
   };
