@@ -291,7 +291,7 @@ export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptio
         const nodes = b && tables.get(b.table)!;
         if (!b || nodes!.length < 2) return [predicate(node)];
         if (nodes![0] !== node) return [];
-        const rows = sql`(${join(nodes!.map((n) => sql`(${(leafOf(n) as Behaviour).sets![0]!.rows})`), '\nOR ')})`;
+        const rows = anyRows(nodes!.map((n) => (leafOf(n) as Behaviour).sets![0]!.rows));
         return [profile(probe({ query: usersOf(b.table, rows), absent: false }), nodes!.map((n) => n.path))];
       });
     }
@@ -308,9 +308,12 @@ export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptio
     // Not for events: a user often has many rows of one (logins, page views), and each row of C would
     // probe the inner set where a set of its own is probed once a user ("logged in, never purchased",
     // 20 logins a user: 101 → 114 ms). Experiences and answers hold a row or a few a user.
-    const nests = (table: BehaviourTable) => table !== 'events' && tables.get(table)!.having.length > 0 && tables.get(table)!.without.length > 0;
+    const nests = (table: BehaviourTable) => {
+      const { having, without } = tables.get(table)!;
+      return table !== 'events' && having.length > 0 && without.length > 0;
+    };
     if (![...tables].some(([name, t]) => nests(name) || t.without.length > 1)) return conditions.map(predicate);
-    const anyOf = (parts: Part[]) => (parts.length === 1 ? parts[0]!.rows : sql`(${join(parts.map((p) => sql`(${p.rows})`), '\nOR ')})`);
+    const anyOf = (parts: Part[]) => anyRows(parts.map((p) => p.rows));
     const paths = (parts: Part[]) => [...new Set(parts.map((p) => p.node.path))];
     return conditions.flatMap((node) => {
       const b = setLeaf(node);
@@ -435,6 +438,11 @@ export function planAudiences(trees: readonly PlannedGroup[], options: PlanOptio
  */
 export function mayNarrow(tree: PlannedGroup): boolean {
   return tree.op === 'and' && !tree.negate && tree.conditions.reduce((kept, c) => kept * (selectivity(c) ?? 1), 1) <= CLEARLY_SELECTIVE;
+}
+
+/** Rows passing any of these filters (one as it is). */
+function anyRows(rows: readonly Sql[]): Sql {
+  return rows.length === 1 ? rows[0]! : sql`(${join(rows.map((r) => sql`(${r})`), '\nOR ')})`;
 }
 
 /** A group's predicate from its conditions' predicates. */

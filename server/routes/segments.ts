@@ -30,12 +30,14 @@ const segmentFields = {
   version: { type: 'integer' },
 } as const;
 const segmentResponse = { type: 'object', properties: { ...segmentFields, conditions: { type: 'object', additionalProperties: true } } } as const;
+/** Why a segment could not be evaluated now. */
+const segmentError = { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } } as const;
 const listed = {
   type: 'object',
   properties: {
     ...segmentFields,
     audience: { type: ['integer', 'null'], description: 'live member count; null when the segment cannot be evaluated now' },
-    audience_error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } },
+    audience_error: segmentError,
   },
 } as const;
 const idParams = { type: 'object', properties: { id: { type: 'string', minLength: 1 } } } as const;
@@ -53,7 +55,7 @@ function summary(segment: Segment, count: SegmentCount | undefined) {
 export const segmentErrors = {
   type: 'object',
   description: 'segments that could not be evaluated (unknown_segment after a forced delete, too_complex), by id',
-  additionalProperties: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } },
+  additionalProperties: segmentError,
 } as const;
 
 export const segmentRoutes: FastifyPluginAsync<{ audiences: Audiences; segments: SegmentStore; cursors: Cursors }> = async (app, { audiences, segments, cursors }) => {

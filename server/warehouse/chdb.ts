@@ -59,9 +59,7 @@ export class EmbeddedWarehouse implements Warehouse {
     // The engine stops the query at the time its turn has left (it cannot be interrupted once
     // started: a shorter JS timeout alone would answer 504 and leave it running); the promise
     // settles at most 5 s after that.
-    const result = await this.run(() => this.turns.run((msLeft) => this.session.queryBindAsync(
-      sql + settingsClause({ ...options.settings, max_execution_time: executionLimit(msLeft) }), bindable(params),
-      { format: 'JSONEachRow', signal: options.signal, timeout: msLeft + SETTLE_MS })), false);
+    const result = await this.inTurn((msLeft) => sql + settingsClause({ ...options.settings, max_execution_time: executionLimit(msLeft) }), params, options);
     return {
       rows: parseJsonLines<Row>(result.text()),
       stats: { rowsRead: result.rowsRead, bytesRead: result.bytesRead, elapsedMs: result.elapsed * 1000 },
@@ -98,7 +96,13 @@ export class EmbeddedWarehouse implements Warehouse {
 
   async command(sql: string, params: Params = {}, options: QueryOptions = {}): Promise<void> {
     // Statements (migrations, seeding) take no SETTINGS clause of ours: a CREATE TABLE would read it as the table's.
-    await this.run(() => this.turns.run((msLeft) => this.session.queryBindAsync(sql, bindable(params), { format: 'JSONEachRow', signal: options.signal, timeout: msLeft + SETTLE_MS })), false);
+    await this.inTurn(() => sql, params, options);
+  }
+
+  /** A statement run at its turn (lanes.ts), its text written knowing the time the turn has left. */
+  private inTurn(text: (msLeft: number) => string, params: Params, options: QueryOptions) {
+    return this.run(() => this.turns.run((msLeft) =>
+      this.session.queryBindAsync(text(msLeft), bindable(params), { format: 'JSONEachRow', signal: options.signal, timeout: msLeft + SETTLE_MS })), false);
   }
 
   async ping(): Promise<void> {
