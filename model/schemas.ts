@@ -47,8 +47,10 @@ export const user = {
     last_activity_at: { type: ['string', 'null'], format: 'timestamp' },
     sessions: { type: ['integer', 'null'], minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
     tags: { type: ['array', 'null'], items: { type: 'string' } },
-    attributes: attributeMap,
-    traits: attributeMap,
+    // null, as a client serializing a user without any sends, changes nothing — as absent does:
+    // keys are merged one by one, so only a key's own null deletes it.
+    attributes: { ...attributeMap, type: ['object', 'null'] },
+    traits: { ...attributeMap, type: ['object', 'null'] },
   },
 } as const;
 
@@ -114,8 +116,8 @@ export interface UserWrite {
   last_activity_at?: string | null;
   sessions?: number | null;
   tags?: string[] | null;
-  attributes?: Attributes;
-  traits?: Attributes;
+  attributes?: Attributes | null;
+  traits?: Attributes | null;
 }
 
 export interface EventWrite {

@@ -81,6 +81,9 @@ export function behavesLikeIngestion(open: () => Promise<{ warehouse: Warehouse;
       const user = await profile('m1');
       expect(user!.attributes).toEqual({ plan: 'pro', seats: 5, zone: 'eu' });
       expect(user!.traits).toEqual({ company: 'Acme' });
+      // A whole map null, as a client serializing a user without any sends: no change.
+      await upsert([{ id: 'm1', name: 'M', attributes: null, traits: null }]);
+      expect(await profile('m1')).toMatchObject({ name: 'M', attributes: { plan: 'pro', seats: 5, zone: 'eu' }, traits: { company: 'Acme' } });
     });
 
     it('applies the writes of one batch in array order', async () => {
