@@ -3,8 +3,8 @@
  * column (`id` or `email`); known native columns map to native fields, every
  * other column to a custom attribute. Cells are typed the way a person reading
  * the sheet would: empty means "no value", true/false are booleans, plain
- * decimal numbers are numbers (not "007": a leading zero marks an identifier),
- * anything else is a string.
+ * decimal numbers are numbers (not "007": a leading zero marks an identifier;
+ * nor a number a double cannot hold — see `typedCell`), anything else is a string.
  */
 import { parse } from 'csv-parse/sync';
 import type { Attributes, UserWrite } from '../../model/schemas.js';
@@ -37,8 +37,20 @@ export function typedCell(text: string): string | number | boolean | undefined {
   const cell = text.trim();
   if (cell === '') return undefined;
   if (/^(true|false)$/i.test(cell)) return cell.toLowerCase() === 'true';
-  if (NUMBER.test(cell) && Number.isFinite(Number(cell))) return Number(cell);
+  if (NUMBER.test(cell) && holdsAsNumber(cell)) return Number(cell);
   return text;
+}
+
+/**
+ * A cell a double holds: not one it would change beyond rounding its last digits — an integer past
+ * 2^53 (`12345678901234567890`, an id, would read 12345678901234567000), a magnitude past its range
+ * (`1e400`) or one that underflows to 0 (`1e-400`). Those stay strings, as written.
+ */
+function holdsAsNumber(cell: string): boolean {
+  const n = Number(cell);
+  if (!Number.isFinite(n)) return false;
+  if (n === 0) return !/[1-9]/.test(cell.replace(/[eE].*$/, ''));
+  return !Number.isInteger(n) || Number.isSafeInteger(n) || /[.eE]/.test(cell);
 }
 
 /**

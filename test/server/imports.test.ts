@@ -35,6 +35,15 @@ describe('CSV cells', () => {
     expect(typedCell('false')).toBe(false);
     expect(typedCell('1,5')).toBe('1,5');
     expect(typedCell('2026-01-01')).toBe('2026-01-01');
+    // Numbers a double cannot hold stay as written: a long numeric id, an overflow, an underflow.
+    expect(typedCell('12345678901234567890')).toBe('12345678901234567890');
+    expect(typedCell('-9007199254740993')).toBe('-9007199254740993');
+    expect(typedCell('9007199254740991')).toBe(9007199254740991);
+    expect(typedCell('1e400')).toBe('1e400');
+    expect(typedCell('1e-400')).toBe('1e-400');
+    expect(typedCell('0.000')).toBe(0);
+    expect(typedCell('0e5')).toBe(0);
+    expect(typedCell('1.5e300')).toBe(1.5e300);
   });
 });
 
