@@ -113,6 +113,21 @@ function documentErrors(document: OpenApiDocument): OpenApiDocument {
  * The generator marks every request body required; a route whose body schema admits null (every
  * field optional: POST /v1/segments/counts, …/duplicate) takes no body at all, and says so.
  */
+/**
+ * The document is OpenAPI 3.0, whose Schema Object has no `propertyNames` (JSON Schema's, which
+ * the validation uses: attribute keys of 1–128 characters, fields misplaced in a condition). A
+ * copy without it, so that generators and validators read the document; the schemas the routes
+ * validate with are left as they are.
+ */
+function withoutPropertyNames(document: OpenApiDocument): OpenApiDocument {
+  const strip = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(strip);
+    if (node === null || typeof node !== 'object') return node;
+    return Object.fromEntries(Object.entries(node).filter(([key]) => key !== 'propertyNames').map(([key, value]) => [key, strip(value)]));
+  };
+  return strip(document) as OpenApiDocument;
+}
+
 function optionalBodies(document: OpenApiDocument): OpenApiDocument {
   for (const operations of Object.values(document.paths ?? {})) {
     for (const { requestBody } of Object.values(operations)) {
@@ -224,7 +239,7 @@ export async function buildApp({ config, warehouse, logger = false }: AppOptions
     },
     // Shared schemas keep their names (ConditionTree) in the document.
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
-    transformObject: (document) => documentErrors(optionalBodies(('openapiObject' in document ? document.openapiObject : document.swaggerObject) as OpenApiDocument)) as object,
+    transformObject: (document) => withoutPropertyNames(documentErrors(optionalBodies(('openapiObject' in document ? document.openapiObject : document.swaggerObject) as OpenApiDocument))) as object,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   // GET /docs is the OpenAPI document (SPEC §4) for a program and its browsable UI for a browser:

@@ -289,6 +289,38 @@ describe('SPEC §4 errors', () => {
     expect(isError(JSON.parse(anonymous.body))).toBe(true);
   });
 
+  it('publishes an OpenAPI 3.0 document: its schemas use only the Schema Object\'s keywords', async () => {
+    const doc = JSON.parse((await app.inject({ method: 'GET', url: '/docs/json' })).body);
+    expect(doc.openapi).toMatch(/^3\.0\./);
+    const keywords = new Set(['$ref', 'title', 'description', 'type', 'format', 'default', 'nullable', 'enum', 'example', 'deprecated', 'readOnly', 'writeOnly',
+      'multipleOf', 'maximum', 'exclusiveMaximum', 'minimum', 'exclusiveMinimum', 'maxLength', 'minLength', 'pattern', 'maxItems', 'minItems', 'uniqueItems',
+      'maxProperties', 'minProperties', 'required', 'properties', 'additionalProperties', 'items', 'allOf', 'oneOf', 'anyOf', 'not', 'discriminator']);
+    const foreign: string[] = [];
+    const visit = (schema: unknown, at: string): void => {
+      if (typeof schema !== 'object' || schema === null) return;
+      for (const [key, value] of Object.entries(schema)) {
+        if (!keywords.has(key) && !key.startsWith('x-')) foreign.push(`${at}/${key}`);
+        if (key === 'type' && typeof value !== 'string') foreign.push(`${at}/type is not one type`);
+        if (key === 'properties') for (const [name, sub] of Object.entries(value as object)) visit(sub, `${at}/properties/${name}`);
+        if (['items', 'additionalProperties', 'not'].includes(key)) visit(value, `${at}/${key}`);
+        if (['allOf', 'oneOf', 'anyOf'].includes(key)) (value as unknown[]).forEach((sub, i) => visit(sub, `${at}/${key}/${i}`));
+      }
+    };
+    for (const [name, schema] of Object.entries(doc.components.schemas as object)) visit(schema, `#/components/schemas/${name}`);
+    const media = (content: Record<string, { schema?: unknown }> | undefined, at: string) => Object.entries(content ?? {}).forEach(([type, m]) => visit(m.schema, `${at}/${type}`));
+    for (const [path, operations] of Object.entries(doc.paths as Record<string, Record<string, { parameters?: Array<{ name: string; schema?: unknown }>; requestBody?: { content?: Record<string, { schema?: unknown }> }; responses: Record<string, { content?: Record<string, { schema?: unknown }> }> }>>)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        const at = `${method} ${path}`;
+        operation.parameters?.forEach((p) => visit(p.schema, `${at} ${p.name}`));
+        media(operation.requestBody?.content, `${at} body`);
+        for (const [status, response] of Object.entries(operation.responses)) media(response.content, `${at} ${status}`);
+      }
+    }
+    expect(foreign).toEqual([]);
+    // What the document leaves out the validation still checks: an attribute key of 1 to 128 characters.
+    expect((await call(app, 'POST', '/v1/users', { users: [{ id: 'oa', attributes: { '': 1 } }] })).status).toBe(400);
+  });
+
   it('refuses a body whose bytes are not text in its encoding, and reads a CSV in the charset it declares', async () => {
     const send = (contentType: string, url: string, text: string) => app.inject({
       method: 'POST', url, headers: { authorization: `Bearer ${KEYS.alpha}`, 'content-type': contentType }, payload: Buffer.from(text, 'latin1'),
