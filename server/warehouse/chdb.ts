@@ -6,7 +6,8 @@
  * the promise early.
  */
 import { Readable } from 'node:stream';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { Session } from 'chdb';
 import { classifyEngineError, WarehouseError, WarehouseTimeout, WarehouseUnavailable } from './errors.js';
 import { executionLimit, INSERT_SETTINGS, SESSION_SETTINGS, settingsClause, type InsertData, type InsertRequest, type Params, type QueryOptions, type QueryResult, type Warehouse } from './warehouse.js';
@@ -43,15 +44,20 @@ export class EmbeddedWarehouse implements Warehouse {
     this.turns = new FairQueue(options.queryTimeoutMs);
     mkdirSync(options.dataDir, { recursive: true });
     const settings = { ...SESSION_SETTINGS, max_execution_time: executionLimit(options.queryTimeoutMs) };
+    const held = (cause?: unknown, holder?: number) => new WarehouseUnavailable(`could not open the embedded store in ${options.dataDir}: `
+      + `${holder ? `process ${holder} holds it` : 'another process may hold it'} `
+      + '(a running `segments serve` keeps it: stop it before `load`, `seed` or `count`, or set DATA_DIR to another directory)'
+      + `${holder ? '' : ', or it is not writable'}`, undefined, { cause });
+    // The engine, refused the directory's lock, prints its own exception to stderr before it fails.
+    const holder = lockHolder(options.dataDir);
+    if (holder !== undefined && holder !== process.pid) throw held(undefined, holder);
     try {
       this.session = new Session(options.dataDir, {
         connectionArgs: Object.entries(settings).map(([k, v]) => `--${k}=${v}`),
       });
     } catch (error) {
       // Most often the directory is another process's: the engine locks it for as long as it is open.
-      throw new WarehouseUnavailable(`could not open the embedded store in ${options.dataDir}: another process may hold it `
-        + '(a running `segments serve` keeps it: stop it before `load`, `seed` or `count`, or set DATA_DIR to another directory), or it is not writable',
-      undefined, { cause: error });
+      throw held(error);
     }
   }
 
@@ -129,6 +135,24 @@ export class EmbeddedWarehouse implements Warehouse {
       throw toWarehouseError(error as ChdbError, write);
     }
   }
+}
+
+/**
+ * The process holding the store's lock — the engine's `flock` on `<dir>/status`, read from Linux's
+ * /proc/locks by the file's inode — or undefined: none, or no way to tell (then the engine finds out).
+ */
+function lockHolder(dataDir: string): number | undefined {
+  try {
+    const { ino } = statSync(join(dataDir, 'status'));
+    for (const line of readFileSync('/proc/locks', 'utf8').split('\n')) {
+      // "1: FLOCK  ADVISORY  WRITE 26840 fe:00:2156893 0 EOF": the pid, then device:inode.
+      const lock = /^\d+:\s+FLOCK\s+\S+\s+WRITE\s+(\d+)\s+[0-9a-f]+:[0-9a-f]+:(\d+)\s/.exec(line);
+      if (lock && Number(lock[2]) === ino) return Number(lock[1]);
+    }
+  } catch {
+    // No status file (nobody holds the store) or no /proc/locks (not Linux).
+  }
+  return undefined;
 }
 
 /**
