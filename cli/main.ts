@@ -43,7 +43,9 @@ program.command('serve')
   .action(async () => {
     const config = loadConfig();
     const server = await startServer(config);
-    console.log(`Segments API on ${server.url}  ·  docs ${server.url}/docs  ·  warehouse: ${server.warehouse.kind === 'embedded' ? `embedded (${config.dataDir})` : config.clickhouse!.url}`);
+    // On every address (0.0.0.0, ::) the URL the server gives is one of them, loopback: say both.
+    const everywhere = config.host === '0.0.0.0' || config.host === '::';
+    console.log(`Segments API on ${server.url}${everywhere ? ` (listening on every address, ${config.host})` : ''}  ·  docs ${server.url}/docs  ·  warehouse: ${server.warehouse.kind === 'embedded' ? `embedded (${config.dataDir})` : config.clickhouse!.url}`);
     // Keys are secrets: only the demo one (API_KEYS unset) is printed.
     if (process.env.API_KEYS?.trim()) console.log(`Projects: ${[...new Set(config.apiKeys.values())].join(', ')} (keys from API_KEYS).`);
     else console.log(`Project demo, key demo. Try: curl -H 'Authorization: Bearer demo' ${server.url}/v1/catalog`);
@@ -107,10 +109,12 @@ program.command('load')
   .argument('<file>', 'NDJSON file, or - for standard input')
   .action(async (file: string, o: { project: string; kind: LoadKind }) => {
     const config = loadConfig();
-    const warehouse = openWarehouse(forMaintenance(config));
     // /dev/stdin is not this process's standard input any more: bin/segments.js moved it (see there).
     const stdin = file === '-' || file === '/dev/stdin';
-    const total = stdin ? 0 : statSync(file).size;
+    const stats = stdin ? undefined : statSync(file);
+    if (stats?.isDirectory()) throw new Error(`${file} is a directory: give an NDJSON file, or - for standard input`);
+    const total = stats?.size ?? 0;
+    const warehouse = openWarehouse(forMaintenance(config));
     const bar = progressBar(o.kind, total ? 'bytes' : 'rows');
     try {
       await migrate(warehouse);

@@ -26,7 +26,7 @@ export const PROJECT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
-    port: integer(env.PORT, 3000, 'PORT'),
+    port: integer(env.PORT, 3000, 'PORT', 0, 65_535),
     host: env.HOST || '127.0.0.1',
     dataDir: resolve(env.DATA_DIR || './data'),
     clickhouse: env.CLICKHOUSE_URL

@@ -35,6 +35,8 @@ describe('configuration', () => {
   });
 
   it('refuses a PORT that is not a number', () => {
-    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow('PORT must be an integer from 0 to 65535, got "eighty"');
+    expect(() => loadConfig({ PORT: '70000' })).toThrow('PORT must be an integer from 0 to 65535, got "70000"');
+    expect(loadConfig({ PORT: '65535' }).port).toBe(65_535);
   });
 });

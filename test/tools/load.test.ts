@@ -414,5 +414,11 @@ describe('segments load', () => {
     });
     expect(named.status, named.stderr).toBe(0);
     expect(named.stderr).toContain('loaded 1 events into cli');
+    // A directory is named as one, before anything is opened.
+    const directory = spawnSync('node', ['bin/segments.js', 'load', '--project', 'cli', '--kind', 'events', dataDir], {
+      env: { ...process.env, DATA_DIR: dataDir }, encoding: 'utf8',
+    });
+    expect(directory.status).toBe(1);
+    expect(directory.stderr.trim()).toBe(`segments: ${dataDir} is a directory: give an NDJSON file, or - for standard input`);
   }, 60_000);
 });
