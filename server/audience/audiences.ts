@@ -63,7 +63,7 @@ export class Audiences {
 
   async explain(compiled: CompiledSql): Promise<string> {
     const { rows } = await this.warehouse.query<{ explain: string }>(`EXPLAIN indexes = 1 ${compiled.sql}`, compiled.params);
-    return rows.map((r) => r.explain).join('\n');
+    return projectFigures(rows.map((r) => r.explain).join('\n'));
   }
 
   /** Many trees counted in one pass over the data; a tree that cannot be evaluated gets its error instead. */
@@ -179,4 +179,24 @@ function prepareAll(trees: ReadonlyMap<string, unknown>, resolve: SegmentResolve
     }
   }
   return { planned, results };
+}
+
+/**
+ * EXPLAIN's index figures, `Parts: a/b` and `Granules: a/b`, count the whole table in `b` — every
+ * project's parts — and so do a stage's before the project's key applies (Min-Max, Partition: all
+ * parts). A project sees only what its own query selects (SPEC §1: nothing of one project visible
+ * through another): `Parts: a`, and no figures for those first stages.
+ */
+export function projectFigures(explain: string): string {
+  let stage = '';
+  const lines: string[] = [];
+  for (const line of explain.split('\n')) {
+    const text = line.replace(/^[\s│├└─]+/, '');
+    if (/^(Min-Max|Partition|PrimaryKey|Skip)\b/.test(text)) stage = text.split(/\s/)[0]!;
+    else if (/^(ReadFromMergeTree|Ranges:)/.test(text)) stage = '';
+    const figure = /^(.*\b(?:Parts|Granules): \d+)\/\d+$/.exec(line);
+    if (!figure) lines.push(line);
+    else if (stage !== 'Min-Max' && stage !== 'Partition') lines.push(figure[1]!);
+  }
+  return lines.join('\n');
 }

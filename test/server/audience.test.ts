@@ -6,6 +6,7 @@ import type { Warehouse } from '../../server/warehouse/warehouse.js';
 import { UserStore } from '../../server/ingest/users.js';
 import { SORT_FIELDS } from '../../compiler/index.js';
 import { Cursors } from '../../server/audience/cursor.js';
+import { projectFigures } from '../../server/audience/audiences.js';
 
 let app: FastifyInstance;
 let warehouse: Warehouse;
@@ -180,9 +181,50 @@ describe('POST /v1/audience/sql', () => {
     expect(Number(rows[0]!.n)).toBe(N);
   });
 
-  it('adds EXPLAIN indexes = 1 on request', async () => {
+  it('adds EXPLAIN indexes = 1 on request, with figures of the project\'s own parts only', async () => {
     const { body } = await call(app, 'POST', '/v1/audience/sql', { conditions: everyone, explain: true });
     expect(body.explain).toMatch(/ReadFromMergeTree/);
+    expect(body.explain).toMatch(/PrimaryKey/);
+    // "Parts: a/b" tells the whole table's parts, every project's: only "a" is shown.
+    expect(body.explain).toMatch(/Parts: \d+$/m);
+    expect(body.explain).not.toMatch(/(Parts|Granules): \d+\/\d+/);
+  });
+
+  it('keeps of EXPLAIN\'s index figures those of what the project\'s query selects', () => {
+    const explain = [
+      '   ├──ReadFromMergeTree (default.events)',
+      '   │     Parts: 13 | Granules: 13',
+      '   │     Indexes:',
+      '   │       Min-Max',
+      '   │         Condition: true',
+      '   │         Parts: 19/19',
+      '   │         Granules: 4500/4500',
+      '   │       Partition',
+      '   │         Condition: true',
+      '   │         Parts: 19/19',
+      '   │         Granules: 4500/4500',
+      '   │       PrimaryKey',
+      '   │         Keys:',
+      '   │           project',
+      '   │         Parts: 13/19',
+      '   │         Granules: 13/4500',
+      '   │       Ranges: 13',
+    ].join('\n');
+    expect(projectFigures(explain).split('\n')).toEqual([
+      '   ├──ReadFromMergeTree (default.events)',
+      '   │     Parts: 13 | Granules: 13',
+      '   │     Indexes:',
+      '   │       Min-Max',
+      '   │         Condition: true',
+      '   │       Partition',
+      '   │         Condition: true',
+      '   │       PrimaryKey',
+      '   │         Keys:',
+      '   │           project',
+      '   │         Parts: 13',
+      '   │         Granules: 13',
+      '   │       Ranges: 13',
+    ]);
   });
 });
 
