@@ -44,10 +44,11 @@ export class EmbeddedWarehouse implements Warehouse {
     this.turns = new FairQueue(options.queryTimeoutMs);
     mkdirSync(options.dataDir, { recursive: true });
     const settings = { ...SESSION_SETTINGS, max_execution_time: executionLimit(options.queryTimeoutMs) };
+    // `holder`: the pid of the process known to hold the store (0: one of another pid namespace).
     const held = (cause?: unknown, holder?: number) => new WarehouseUnavailable(`could not open the embedded store in ${options.dataDir}: `
-      + `${holder ? `process ${holder} holds it` : 'another process may hold it'} `
+      + `${holder === undefined ? 'another process may hold it' : holder ? `process ${holder} holds it` : 'another process holds it'} `
       + '(a running `segments serve` keeps it: stop it before `load`, `seed` or `count`, or set DATA_DIR to another directory)'
-      + `${holder ? '' : ', or it is not writable'}`, undefined, { cause });
+      + `${holder === undefined ? ', or it is not writable' : ''}`, undefined, { cause });
     // The engine, refused the directory's lock, prints its own exception to stderr before it fails.
     const holder = lockHolder(options.dataDir);
     if (holder !== undefined && holder !== process.pid) throw held(undefined, holder);
@@ -139,15 +140,20 @@ export class EmbeddedWarehouse implements Warehouse {
 
 /**
  * The process holding the store's lock — the engine's `flock` on `<dir>/status`, read from Linux's
- * /proc/locks by the file's inode — or undefined: none, or no way to tell (then the engine finds out).
+ * /proc/locks by the file's inode; 0 for a process this one's pid namespace cannot see — or
+ * undefined: none, or no way to tell (then the engine finds out).
  */
 function lockHolder(dataDir: string): number | undefined {
   try {
-    const { ino } = statSync(join(dataDir, 'status'));
+    const { ino, dev } = statSync(join(dataDir, 'status'));
+    // Linux's dev_t (glibc's major/minor): the major in bits 8–19 and 44 on, the minor in bits 0–7
+    // and 20–43 (up to bit 31 here: numbers past it are not seen in practice).
+    const major = Math.floor(dev / 2 ** 44) * 4096 + ((dev >>> 8) & 0xfff);
+    const minor = (dev & 0xff) | ((dev >>> 12) & 0xfff00);
     for (const line of readFileSync('/proc/locks', 'utf8').split('\n')) {
-      // "1: FLOCK  ADVISORY  WRITE 26840 fe:00:2156893 0 EOF": the pid, then device:inode.
-      const lock = /^\d+:\s+FLOCK\s+\S+\s+WRITE\s+(\d+)\s+[0-9a-f]+:[0-9a-f]+:(\d+)\s/.exec(line);
-      if (lock && Number(lock[2]) === ino) return Number(lock[1]);
+      // "1: FLOCK  ADVISORY  WRITE 26840 fe:00:2156893 0 EOF": the pid, then major:minor:inode.
+      const lock = /^\d+:\s+FLOCK\s+\S+\s+WRITE\s+(\d+)\s+([0-9a-f]+):([0-9a-f]+):(\d+)\s/.exec(line);
+      if (lock && parseInt(lock[2]!, 16) === major && parseInt(lock[3]!, 16) === minor && Number(lock[4]) === ino) return Number(lock[1]);
     }
   } catch {
     // No status file (nobody holds the store) or no /proc/locks (not Linux).
