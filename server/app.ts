@@ -120,10 +120,13 @@ function documentErrors(document: OpenApiDocument): OpenApiDocument {
  * validate with are left as they are.
  */
 function withoutPropertyNames(document: OpenApiDocument): OpenApiDocument {
-  const strip = (node: unknown): unknown => {
-    if (Array.isArray(node)) return node.map(strip);
+  // `names`: the node is a map of names (a schema's `properties`), whose keys are not keywords.
+  const strip = (node: unknown, names = false): unknown => {
+    if (Array.isArray(node)) return node.map((item) => strip(item));
     if (node === null || typeof node !== 'object') return node;
-    return Object.fromEntries(Object.entries(node).filter(([key]) => key !== 'propertyNames').map(([key, value]) => [key, strip(value)]));
+    return Object.fromEntries(Object.entries(node)
+      .filter(([key]) => names || key !== 'propertyNames')
+      .map(([key, value]) => [key, strip(value, !names && key === 'properties')]));
   };
   return strip(document) as OpenApiDocument;
 }

@@ -42,9 +42,10 @@ export function typedCell(text: string): string | number | boolean | undefined {
 }
 
 /**
- * A cell a double holds: not one it would change beyond rounding its last digits — an integer past
- * 2^53 (`12345678901234567890`, an id, would read 12345678901234567000), a magnitude past its range
- * (`1e400`) or one that underflows to 0 (`1e-400`). Those stay strings, as written.
+ * A cell a double holds: not one it would change beyond rounding its last digits — digits alone
+ * from 2^53 on (`12345678901234567890`, an id, would read 12345678901234567000; written with a
+ * fraction or an exponent it is a number, rounded), a magnitude past its range (`1e400`) or one
+ * that underflows to 0 (`1e-400`). Those stay strings, as written.
  */
 function holdsAsNumber(cell: string): boolean {
   const n = Number(cell);

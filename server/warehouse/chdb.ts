@@ -143,7 +143,7 @@ export class EmbeddedWarehouse implements Warehouse {
  * /proc/locks by the file's inode; 0 for a process this one's pid namespace cannot see — or
  * undefined: none, or no way to tell (then the engine finds out).
  */
-function lockHolder(dataDir: string): number | undefined {
+export function lockHolder(dataDir: string): number | undefined {
   try {
     const { ino, dev } = statSync(join(dataDir, 'status'));
     // Linux's dev_t (glibc's major/minor): the major in bits 8–19 and 44 on, the minor in bits 0–7

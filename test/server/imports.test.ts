@@ -39,6 +39,10 @@ describe('CSV cells', () => {
     expect(typedCell('12345678901234567890')).toBe('12345678901234567890');
     expect(typedCell('-9007199254740993')).toBe('-9007199254740993');
     expect(typedCell('9007199254740991')).toBe(9007199254740991);
+    // From 2^53 on, digits alone are an identifier; written with a fraction or an exponent, a number.
+    expect(typedCell('9007199254740992')).toBe('9007199254740992');
+    expect(typedCell('9007199254740993.0')).toBe(9007199254740992);
+    expect(typedCell('1e20')).toBe(1e20);
     expect(typedCell('1e400')).toBe('1e400');
     expect(typedCell('1e-400')).toBe('1e-400');
     expect(typedCell('0.000')).toBe(0);
