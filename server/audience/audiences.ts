@@ -185,18 +185,19 @@ function prepareAll(trees: ReadonlyMap<string, unknown>, resolve: SegmentResolve
  * EXPLAIN's index figures, `Parts: a/b` and `Granules: a/b`, count the whole table in `b` — every
  * project's parts — and so do a stage's before the project's key applies (Min-Max, Partition: all
  * parts). A project sees only what its own query selects (SPEC §1: nothing of one project visible
- * through another): `Parts: a`, and no figures for those first stages.
+ * through another): `Parts: a` from the primary key's stage on, and no figures before it.
  */
 export function projectFigures(explain: string): string {
   let stage = '';
   const lines: string[] = [];
   for (const line of explain.split('\n')) {
     const text = line.replace(/^[\s│├└─]+/, '');
-    if (/^(Min-Max|Partition|PrimaryKey|Skip)\b/.test(text)) stage = text.split(/\s/)[0]!;
+    if (/^(Min-Max|Partition|PrimaryKey\w*|Skip)\b/.test(text)) stage = text.split(/\s/)[0]!;
     else if (/^(ReadFromMergeTree|Ranges:)/.test(text)) stage = '';
     const figure = /^(.*\b(?:Parts|Granules): \d+)\/\d+$/.exec(line);
     if (!figure) lines.push(line);
-    else if (stage !== 'Min-Max' && stage !== 'Partition') lines.push(figure[1]!);
+    // Kept only from the project's key on: a stage this does not know is left without figures.
+    else if (/^(PrimaryKey|Skip)/.test(stage)) lines.push(figure[1]!);
   }
   return lines.join('\n');
 }

@@ -190,11 +190,13 @@ describe('POST /v1/audience/sql', () => {
     expect(body.explain).not.toMatch(/(Parts|Granules): \d+\/\d+/);
   });
 
-  it('keeps of EXPLAIN\'s index figures those of what the project\'s query selects', () => {
+  it('keeps of EXPLAIN\'s index figures those of what the project\'s query selects (a stage it does not know: none)', () => {
     const explain = [
       '   ├──ReadFromMergeTree (default.events)',
       '   │     Parts: 13 | Granules: 13',
       '   │     Indexes:',
+      '   │       Someday',
+      '   │         Parts: 19/19',
       '   │       Min-Max',
       '   │         Condition: true',
       '   │         Parts: 19/19',
@@ -214,6 +216,7 @@ describe('POST /v1/audience/sql', () => {
       '   ├──ReadFromMergeTree (default.events)',
       '   │     Parts: 13 | Granules: 13',
       '   │     Indexes:',
+      '   │       Someday',
       '   │       Min-Max',
       '   │         Condition: true',
       '   │       Partition',
