@@ -110,10 +110,6 @@ function documentErrors(document: OpenApiDocument): OpenApiDocument {
 }
 
 /**
- * The generator marks every request body required; a route whose body schema admits null (every
- * field optional: POST /v1/segments/counts, …/duplicate) takes no body at all, and says so.
- */
-/**
  * The document is OpenAPI 3.0, whose Schema Object has no `propertyNames` (JSON Schema's, which
  * the validation uses: attribute keys of 1–128 characters, fields misplaced in a condition). A
  * copy without it, so that generators and validators read the document; the schemas the routes
@@ -131,6 +127,10 @@ function withoutPropertyNames(document: OpenApiDocument): OpenApiDocument {
   return strip(document) as OpenApiDocument;
 }
 
+/**
+ * The generator marks every request body required; a route whose body schema admits null (every
+ * field optional: POST /v1/segments/counts, …/duplicate) takes no body at all, and says so.
+ */
 function optionalBodies(document: OpenApiDocument): OpenApiDocument {
   for (const operations of Object.values(document.paths ?? {})) {
     for (const { requestBody } of Object.values(operations)) {
